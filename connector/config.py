@@ -1,0 +1,82 @@
+"""Settings from the environment, each overridable by a command-line flag."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from connector.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///eventhub.db"
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How one eventhub process runs.
+
+    Attributes:
+        database_url: Where events and deliveries are kept.
+        allow_private_targets: Deliver to loopback and private networks too;
+            needed for local use and tests, unsafe on a shared server.
+        workers: Delivery threads in this process.
+        log_level: Python logging level name.
+        lease_seconds: How long a claimed delivery stays with one worker; a
+            worker that dies holding it loses it after this long.
+        batch_size: Deliveries one worker thread claims at a time.
+        poll_seconds: How long an idle worker sleeps before looking again.
+        max_body_bytes: Largest request body the API accepts.
+    """
+
+    database_url: str = DEFAULT_DATABASE_URL
+    allow_private_targets: bool = False
+    workers: int = 8
+    log_level: str = "INFO"
+    lease_seconds: float = 60.0
+    batch_size: int = 16
+    poll_seconds: float = 0.5
+    max_body_bytes: int = 1024 * 1024
+
+    def override(self, **changes: Any) -> Settings:
+        """A copy with every change that is not None applied."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read ``EVENTHUB_*`` variables; unset ones keep their defaults.
+
+    Raises:
+        ConfigError: naming the variable whose value cannot be used.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for field in fields(Settings):
+        name = f"EVENTHUB_{field.name.upper()}"
+        if name in environ:
+            values[field.name] = _convert(name, environ[name], field.default)
+
+    return Settings(**values)
+
+
+def _convert(name: str, raw: str, default: object) -> object:
+    text = raw.strip()
+    if isinstance(default, bool):
+        if text.lower() in TRUE_WORDS:
+            return True
+        if text.lower() in FALSE_WORDS:
+            return False
+        raise ConfigError(f"{name}={raw!r} is not a yes/no value; use 1 or 0.")
+
+    try:
+        if isinstance(default, int):
+            return int(text)
+        if isinstance(default, float):
+            return float(text)
+    except ValueError:
+        kind = "a whole number" if isinstance(default, int) else "a number"
+        raise ConfigError(f"{name}={raw!r} is not {kind}.") from None
+
+    return text

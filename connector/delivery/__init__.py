@@ -1,0 +1,1 @@
+"""Durable delivery: the retry schedule and the workers that claim and deliver."""

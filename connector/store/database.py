@@ -1,0 +1,149 @@
+"""Engine and session set-up for SQLite and PostgreSQL, and schema upgrades.
+
+SQLite is the embedded default. It runs in WAL mode so readers never block the
+writer, and every transaction starts with ``BEGIN IMMEDIATE``: a deferred
+transaction that reads and then writes can fail at once with "database is
+locked" when another writer got there first, whereas an immediate one simply
+waits for the lock (up to ``busy_timeout``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from connector.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+# One upgrade per URL per process: every command opens the database and
+# brings it up to date, but doing so twice in one process is wasted work.
+_upgraded: set[str] = set()
+_upgrade_lock = threading.Lock()
+
+
+class Database:
+    """An engine, a session factory and the database's own clock.
+
+    Args:
+        url: A SQLAlchemy URL, e.g. ``sqlite:///eventhub.db`` or
+            ``postgresql+psycopg://user@host/db``.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _create_engine(url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose transaction commits on success, rolls back on error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def now(self, session: Session) -> datetime:
+        """The database's current time, as naive UTC.
+
+        Leases and due times are compared against this, never a worker's own
+        clock, so workers on machines whose clocks drift still agree.
+        """
+        if self.is_sqlite:
+            value = session.execute(
+                text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")
+            ).scalar_one()
+            return datetime.fromisoformat(value)
+
+        return session.execute(
+            text("SELECT clock_timestamp() AT TIME ZONE 'UTC'")
+        ).scalar_one()
+
+    def upgrade(self) -> None:
+        """Bring the schema up to the newest migration."""
+        with _upgrade_lock:
+            if self.url in _upgraded:
+                return
+
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+
+            _upgraded.add(self.url)
+            logger.debug("database schema is up to date")
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def open_database(url: str, upgrade: bool = True) -> Database:
+    """Open the database at ``url``, upgrading its schema first by default."""
+    database = Database(url)
+    if upgrade:
+        database.upgrade()
+
+    return database
+
+
+def _create_engine(url: str) -> Engine:
+    try:
+        if url.startswith("sqlite"):
+            return _create_sqlite_engine(url)
+
+        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    except Exception as exc:  # SQLAlchemy raises several types for a bad URL
+        raise ConfigError(
+            f"Cannot use the database URL {_redact(url)!r}: {exc}. Set "
+            "EVENTHUB_DATABASE_URL to e.g. sqlite:///eventhub.db or "
+            "postgresql+psycopg://user@host/dbname."
+        ) from exc
+
+
+def _create_sqlite_engine(url: str) -> Engine:
+    engine = create_engine(
+        url, connect_args={"timeout": 30, "check_same_thread": False}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy's begin event decide when a transaction starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode is durable against a process crash; only a power
+        # loss can take the last commits, and it never corrupts the file.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a database URL before it goes into a message."""
+    if "@" not in url or "://" not in url:
+        return url
+
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"

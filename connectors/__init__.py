@@ -1,0 +1,1 @@
+"""Output connectors shipped with eventhub: webhook, zapier and sheets."""
