@@ -1,0 +1,5 @@
+"""Lets ``python -m connector.cli`` run the command line."""
+
+from connector.cli import main
+
+main()

@@ -1,0 +1,158 @@
+"""``emit``: send events from a file or stdin, to a running hub or the database."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import IO, Any
+
+import click
+import requests
+
+from connector.catalogue import validate_events
+from connector.cli.context import HubContext, pass_hub
+from connector.errors import EventhubError, InvalidInputError, MalformedInputError
+from connector.ingest import ingest
+from connector.keys import ensure_organisation
+
+logger = logging.getLogger(__name__)
+
+# Events per request; also kept well under the API's 1 MiB body limit.
+CHUNK_EVENTS = 100
+CHUNK_BYTES = 512 * 1024
+
+
+@click.command()
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+@click.option("--url", help="Base URL of a running hub, e.g. http://127.0.0.1:8000.")
+@click.option("--key", envvar="EVENTHUB_API_KEY", help="API key (EVENTHUB_API_KEY).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@pass_hub
+def emit(
+    context: HubContext, source: IO[str], url: str | None, key: str | None, quiet: bool
+) -> None:
+    """Send the events in SOURCE: a JSON object, a JSON array or JSON lines.
+
+    Use - for stdin. With --url and --key the events are posted to a running
+    hub; without them they are written to the database directly, validated
+    the same way.
+    """
+    events = read_events(source.read())
+    validate_events(events)
+    if bool(url) != bool(key):
+        raise click.UsageError("Give --url and --key together, or neither.")
+
+    chunks = list(_chunks(events))
+    accepted = duplicates = 0
+    with click.progressbar(
+        length=len(events),
+        label="Emitting",
+        hidden=quiet,
+        file=click.get_text_stream("stderr"),
+    ) as bar:
+        for chunk in chunks:
+            if url and key:
+                result = post_events(url, key, chunk)
+            else:
+                result = _store(context, chunk)
+            accepted += len(result["accepted"])
+            duplicates += len(result["duplicates"])
+            bar.update(len(chunk))
+
+    click.echo(f"{accepted} accepted, {duplicates} duplicates")
+
+
+def read_events(text: str) -> list[Any]:
+    """Parse a JSON object, a JSON array, or JSON lines into a list.
+
+    Raises:
+        MalformedInputError: naming the first line that is not JSON.
+    """
+    stripped = text.strip()
+    if not stripped:
+        raise MalformedInputError("The input is empty; give a JSON event or events.")
+
+    try:
+        parsed = json.loads(stripped)
+    except ValueError:
+        parsed = None
+    else:
+        return parsed if isinstance(parsed, list) else [parsed]
+
+    events = []
+    for number, line in enumerate(stripped.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            events.append(json.loads(line))
+        except ValueError as exc:
+            raise MalformedInputError(
+                f"Line {number} is not JSON ({exc}); give one JSON object, an "
+                "array, or one event per line."
+            ) from exc
+
+    return events
+
+
+def post_events(url: str, key: str, events: list[Any]) -> dict[str, Any]:
+    """POST events to a running hub and return its answer."""
+    try:
+        response = requests.post(
+            url.rstrip("/") + "/v1/events",
+            json=events,
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=60,
+        )
+    except requests.RequestException as exc:
+        raise EventhubError(f"Could not reach the hub at {url}: {exc}") from exc
+
+    if response.status_code != 202:
+        raise _api_error(response)
+
+    return response.json()
+
+
+def _store(context: HubContext, events: list[Any]) -> dict[str, list[str]]:
+    hub = context.hub()
+    by_organisation: dict[str, list[Any]] = defaultdict(list)
+    for event in events:
+        by_organisation[event["organisation"]["id"]].append(event)
+
+    result: dict[str, list[str]] = {"accepted": [], "duplicates": []}
+    for organisation_id, items in by_organisation.items():
+        with hub.database.session() as session:
+            name = items[0]["organisation"].get("name") or ""
+            ensure_organisation(session, organisation_id, name)
+        stored = ingest(hub.database, organisation_id, json.dumps(items))
+        result["accepted"] += stored.accepted
+        result["duplicates"] += stored.duplicates
+
+    return result
+
+
+def _chunks(events: list[Any]) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    size = 0
+    for event in events:
+        length = len(json.dumps(event))
+        if chunk and (len(chunk) >= CHUNK_EVENTS or size + length > CHUNK_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(event)
+        size += length
+
+    if chunk:
+        yield chunk
+
+
+def _api_error(response: requests.Response) -> EventhubError:
+    try:
+        error = response.json()["error"]
+    except (ValueError, KeyError, TypeError):
+        return EventhubError(f"The hub answered {response.status_code}.")
+
+    if error.get("fields"):
+        return InvalidInputError(error.get("message", ""), error["fields"])
+    return EventhubError(f"The hub answered {response.status_code}: {error['message']}")

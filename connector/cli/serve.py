@@ -1,0 +1,132 @@
+"""``serve``, ``web``, ``worker`` and ``db``: running the hub."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Any
+
+import click
+from waitress.server import create_server
+
+from connector.cli.context import HubContext, pass_hub
+from connector.delivery.worker import WorkerPool
+from connector.web import create_app
+
+logger = logging.getLogger(__name__)
+
+# Waitress answers requests on this many threads.
+HTTP_THREADS = 8
+
+
+def _common(function: Any) -> Any:
+    function = click.option(
+        "--allow-private-targets/--no-allow-private-targets",
+        default=None,
+        help="Allow hooks on loopback and private networks "
+        "(EVENTHUB_ALLOW_PRIVATE_TARGETS).",
+    )(function)
+    return function
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", type=int, help="Delivery threads (EVENTHUB_WORKERS).")
+@_common
+@pass_hub
+def serve(
+    context: HubContext,
+    host: str,
+    port: int,
+    workers: int | None,
+    allow_private_targets: bool | None,
+) -> None:
+    """Run the API and the delivery workers in one process.
+
+    This is the embedded mode: one process, the SQLite file by default.
+    Stops gracefully on Ctrl-C or SIGTERM, finishing the deliveries in hand.
+    """
+    hub = context.hub(workers=workers, allow_private_targets=allow_private_targets)
+    pool = WorkerPool(hub.database, hub.registry, hub.settings, hub.wakeup)
+    pool.start()
+    try:
+        _serve_http(create_app(hub), host, port)
+    finally:
+        pool.stop()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@pass_hub
+def web(context: HubContext, host: str, port: int) -> None:
+    """Run only the API; ``eventhub worker`` processes deliver."""
+    hub = context.hub()
+    _serve_http(create_app(hub), host, port)
+
+
+@click.command()
+@click.option("--workers", type=int, help="Delivery threads (EVENTHUB_WORKERS).")
+@_common
+@pass_hub
+def worker(
+    context: HubContext, workers: int | None, allow_private_targets: bool | None
+) -> None:
+    """Run only delivery workers, against the database the API writes to."""
+    hub = context.hub(workers=workers, allow_private_targets=allow_private_targets)
+    pool = WorkerPool(hub.database, hub.registry, hub.settings)
+    stop = threading.Event()
+    _on_signals(stop.set)
+
+    pool.start()
+    click.echo(f"eventhub worker running {len(pool.workers)} threads", err=True)
+    stop.wait()
+    pool.stop()
+
+
+@click.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command()
+@pass_hub
+def upgrade(context: HubContext) -> None:
+    """Bring the database schema up to date, and do nothing else."""
+    context.hub()
+    click.echo("The database schema is up to date.")
+
+
+class _Stop(Exception):
+    """Raised in the main thread by a signal, to leave waitress's loop."""
+
+
+def _serve_http(app: Any, host: str, port: int) -> None:
+    server = create_server(app, host=host, port=port, threads=HTTP_THREADS)
+    # The real port, when 0 asked the system for a free one; scripts read it.
+    click.echo(f"eventhub serving on http://{host}:{server.effective_port}")
+
+    def _stop() -> None:
+        raise _Stop
+
+    _on_signals(_stop)
+    try:
+        server.run()
+    except (_Stop, KeyboardInterrupt):
+        pass
+    finally:
+        # Answer the requests already being handled, then close.
+        server.task_dispatcher.shutdown(timeout=10)
+        server.close()
+    logger.info("HTTP server stopped")
+
+
+def _on_signals(callback: Any) -> None:
+    def _handler(signum: int, _frame: Any) -> None:
+        logger.info("received %s; stopping", signal.Signals(signum).name)
+        callback()
+
+    signal.signal(signal.SIGTERM, _handler)
+    signal.signal(signal.SIGINT, _handler)
