@@ -28,9 +28,7 @@ logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-# One upgrade per URL per process: every command opens the database and
-# brings it up to date, but doing so twice in one process is wasted work.
-_upgraded: set[str] = set()
+# Two threads opening the same database at once must not both migrate it.
 _upgrade_lock = threading.Lock()
 
 
@@ -73,16 +71,18 @@ class Database:
     def upgrade(self) -> None:
         """Bring the schema up to the newest migration."""
         with _upgrade_lock:
-            if self.url in _upgraded:
-                return
-
             config = Config()
             config.set_main_option("script_location", str(MIGRATIONS))
             with self.engine.begin() as connection:
+                if not self.is_sqlite:
+                    # Processes on several machines may start together; the
+                    # lock makes the second wait and then find nothing to do.
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(hashtext('eventhub'))")
+                    )
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
 
-            _upgraded.add(self.url)
             logger.debug("database schema is up to date")
 
     def dispose(self) -> None:

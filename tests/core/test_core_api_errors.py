@@ -1,0 +1,171 @@
+"""Bad input gets its documented error, and nothing is stored half."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from connector.keys import list_keys, revoke_key
+from connector.store import Delivery, Event
+from tests.conftest import shared_events
+
+
+def _events_stored(hub) -> int:
+    with hub.database.session() as session:
+        return int(session.scalar(select(func.count()).select_from(Event)) or 0)
+
+
+def _error(response):
+    body = response.get_json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "fields"}
+    return body["error"]
+
+
+def test_malformed_json_is_a_400_naming_the_problem(client, hub, auth):
+    response = client.post("/v1/events", data='{"id": "x",', headers=auth)
+
+    error = _error(response)
+    assert response.status_code == 400
+    assert error["code"] == "malformed_json"
+    assert "not valid JSON" in error["message"]
+    assert _events_stored(hub) == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "reason"),
+    [
+        (lambda e: e.update(anonymous="yes"), "anonymous", "boolean"),
+        (lambda e: e.pop("occurredAt"), "occurredAt", "Missing"),
+        (lambda e: e.update(occurredAt="2024-06-24T03:12:05"), "occurredAt", "zone"),
+        (lambda e: e.update(id="has.a.dot"), "id", "."),
+        (lambda e: e["data"]["task"].pop("id"), "data.task.id", "Missing"),
+        (lambda e: e["data"].update(mark=["A"]), "data.mark", ""),
+        (lambda e: e.update(organisation="kauri"), "organisation", ""),
+    ],
+)
+def test_an_invalid_field_is_a_422_naming_its_path(
+    client, hub, auth, change, path, reason
+):
+    event = next(e for e in shared_events() if e["event"] == "task.assessed.marked")
+    change(event)
+
+    response = client.post("/v1/events", json=event, headers=auth)
+
+    error = _error(response)
+    assert response.status_code == 422
+    assert path in error["fields"], error
+    assert reason in " ".join(error["fields"][path])
+    assert _events_stored(hub) == 0
+
+
+def test_an_unknown_event_type_is_a_422_listing_the_valid_ones(client, auth):
+    event = shared_events()[0]
+    event["event"] = "lesson.teleported"
+
+    error = _error(client.post("/v1/events", json=event, headers=auth))
+
+    assert "lesson.teleported" in error["fields"]["event"][0]
+    assert "task.assessed.marked" in error["fields"]["event"][0]
+
+
+def test_a_body_that_is_not_an_event_is_refused(client, auth):
+    for body in ("[]", "42", '"text"'):
+        response = client.post("/v1/events", data=body, headers=auth)
+
+        assert response.status_code == 422, body
+        assert "" in _error(response)["fields"]
+
+
+def test_a_batch_with_one_invalid_event_stores_none_of_it(client, hub, auth):
+    events = shared_events()
+    events[5]["data"] = "not an object"
+
+    response = client.post("/v1/events", json=events, headers=auth)
+
+    error = _error(response)
+    assert response.status_code == 422
+    assert list(error["fields"]) == ["5.data"]
+    assert "1 of 19" in error["message"]
+    assert _events_stored(hub) == 0
+    with hub.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Delivery)) == 0
+
+
+def test_an_oversized_body_is_a_413(client, hub, auth):
+    event = shared_events()[0]
+    event["data"]["padding"] = "x" * (1024 * 1024)
+
+    response = client.post("/v1/events", data=json.dumps(event), headers=auth)
+
+    assert response.status_code == 413
+    assert _error(response)["code"] == "too_large"
+    assert _events_stored(hub) == 0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer ehk_wrong"}, {"Authorization": "Basic abc"}],
+)
+def test_a_missing_or_wrong_key_is_a_401(client, hub, key, headers):
+    response = client.post("/v1/events", json=shared_events()[0], headers=headers)
+
+    assert response.status_code == 401
+    assert _error(response)["code"] == "unauthorized"
+    assert key not in response.get_data(as_text=True)
+    assert _events_stored(hub) == 0
+
+
+def test_a_revoked_key_is_a_401(client, hub, key, auth):
+    revoke_key(hub.database, list_keys(hub.database)[0].id)
+
+    response = client.get("/v1/hooks", headers=auth)
+
+    assert response.status_code == 401
+
+
+def test_another_organisations_ids_answer_404(client, auth, other_key):
+    hook = client.post(
+        "/v1/hooks", json={"settings": {"url": "http://127.0.0.1:9/"}}, headers=auth
+    ).get_json()
+    client.post("/v1/events", json=shared_events()[0], headers=auth)
+    delivery = client.get("/v1/deliveries", headers=auth).get_json()[0]
+    other = {"Authorization": f"Bearer {other_key}"}
+
+    answers = [
+        client.get(f"/v1/hooks/{hook['id']}", headers=other),
+        client.patch(f"/v1/hooks/{hook['id']}", json={"enabled": False}, headers=other),
+        client.delete(f"/v1/hooks/{hook['id']}", headers=other),
+        client.post(f"/v1/hooks/{hook['id']}/test", json={}, headers=other),
+        client.post(f"/v1/hooks/{hook['id']}/rotate-secret", headers=other),
+        client.get(f"/v1/deliveries/{delivery['id']}", headers=other),
+        client.post(f"/v1/deliveries/{delivery['id']}/replay", headers=other),
+    ]
+
+    assert [answer.status_code for answer in answers] == [404] * len(answers)
+    assert client.get("/v1/hooks", headers=other).get_json() == []
+    assert client.get("/v1/deliveries", headers=other).get_json() == []
+    assert client.get(f"/v1/hooks/{hook['id']}", headers=auth).get_json()["enabled"]
+
+
+def test_unknown_routes_and_methods_answer_in_the_error_shape(client, auth):
+    missing = client.get("/v1/nothing-here", headers=auth)
+    wrong_method = client.put("/v1/events", headers=auth)
+
+    assert missing.status_code == 404
+    assert _error(missing)["code"] == "not_found"
+    assert wrong_method.status_code == 405
+    assert _error(wrong_method)["code"] == "method_not_allowed"
+
+
+def test_bad_query_parameters_are_a_422(client, auth):
+    limit = client.get("/v1/deliveries?limit=0", headers=auth)
+    status = client.get("/v1/deliveries?status=lost", headers=auth)
+    since = client.get("/v1/events?since=yesterday", headers=auth)
+
+    assert [limit.status_code, status.status_code, since.status_code] == [422] * 3
+    assert "limit" in _error(limit)["fields"]
+    assert "status" in _error(status)["fields"]
+    assert "since" in _error(since)["fields"]

@@ -1,0 +1,183 @@
+"""Hooks through the API: create, read, change, delete, test, rotate."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from connector.delivery.worker import drain
+from tests.conftest import shared_events
+
+
+def _create(client, auth, **body):
+    return client.post("/v1/hooks", json=body, headers=auth)
+
+
+def test_a_hook_is_created_with_its_secret_shown_once(client, auth):
+    response = _create(
+        client,
+        auth,
+        events=["task.assessed.marked", "quiz.*"],
+        filter={"tags": ["cohort-a"]},
+        settings={"url": "https://example.org/hook", "headers": {"X-Team": "ops"}},
+    )
+    hook = response.get_json()
+    shown = client.get(f"/v1/hooks/{hook['id']}", headers=auth).get_json()
+
+    assert response.status_code == 201
+    assert hook["secret"].startswith("whsec_")
+    assert hook["connector"] == "webhook"
+    assert hook["events"] == ["task.assessed.marked", "quiz.*"]
+    assert hook["settings"] == {
+        "url": "https://example.org/hook",
+        "headers": {"X-Team": "ops"},
+        "timeout": 10.0,
+    }
+    assert "secret" not in shown
+    assert client.get("/v1/hooks", headers=auth).get_json() == [shown]
+
+
+def test_credentials_in_custom_headers_are_masked_when_read(client, auth):
+    hook = _create(
+        client,
+        auth,
+        settings={
+            "url": "https://example.org/hook",
+            "headers": {"Authorization": "Bearer s3cret", "X-Team": "ops"},
+        },
+    ).get_json()
+
+    shown = client.get(f"/v1/hooks/{hook['id']}", headers=auth).get_data(as_text=True)
+
+    assert "s3cret" not in shown
+    assert json.loads(shown)["settings"]["headers"]["X-Team"] == "ops"
+
+
+def test_invalid_hooks_are_refused_naming_the_field(client, auth):
+    cases = {
+        "settings.headers": {
+            "settings": {"url": "https://x.org", "headers": {"Webhook-Id": "1"}}
+        },
+        "settings.url": {"settings": {"url": "ftp://x.org/file"}},
+        "events": {"events": ["lesson.*"], "settings": {"url": "https://x.org"}},
+        "filter": {"filter": {"colour": "red"}, "settings": {"url": "https://x.org"}},
+        "connector": {"connector": "carrier-pigeon", "settings": {}},
+        "surprise": {"surprise": 1, "settings": {"url": "https://x.org"}},
+    }
+
+    for path, body in cases.items():
+        response = _create(client, auth, **body)
+
+        assert response.status_code == 422, path
+        assert path in response.get_json()["error"]["fields"], response.get_json()
+    assert client.get("/v1/hooks", headers=auth).get_json() == []
+
+
+def test_a_reserved_header_is_refused_with_the_reason(client, auth):
+    response = _create(
+        client, auth, settings={"url": "https://x.org", "headers": {"Host": "evil"}}
+    )
+
+    reasons = response.get_json()["error"]["fields"]["settings.headers"]
+    assert "'Host' is set by eventhub itself" in reasons[0]
+
+
+def test_a_hook_is_changed_and_deleted(client, auth):
+    hook = _create(client, auth, settings={"url": "https://x.org/a"}).get_json()
+
+    changed = client.patch(
+        f"/v1/hooks/{hook['id']}",
+        json={"events": ["page.*"], "enabled": False},
+        headers=auth,
+    )
+    bad = client.patch(
+        f"/v1/hooks/{hook['id']}", json={"settings": {"url": "nope"}}, headers=auth
+    )
+    deleted = client.delete(f"/v1/hooks/{hook['id']}", headers=auth)
+    gone = client.get(f"/v1/hooks/{hook['id']}", headers=auth)
+
+    assert changed.get_json()["events"] == ["page.*"]
+    assert changed.get_json()["enabled"] is False
+    assert changed.get_json()["settings"]["url"] == "https://x.org/a"
+    assert bad.status_code == 422
+    assert deleted.get_json() == {"id": hook["id"], "deleted": True}
+    assert gone.status_code == 404
+
+
+def test_a_disabled_hook_gets_no_new_deliveries(client, hub, auth):
+    hook = _create(client, auth, settings={"url": "http://127.0.0.1:9/"}).get_json()
+    client.patch(f"/v1/hooks/{hook['id']}", json={"enabled": False}, headers=auth)
+
+    client.post("/v1/events", json=shared_events()[0], headers=auth)
+
+    assert client.get("/v1/deliveries", headers=auth).get_json() == []
+
+
+def test_the_test_call_delivers_a_signed_sample_now(client, auth, sink):
+    hook = _create(client, auth, settings={"url": sink.url}).get_json()
+
+    result = client.post(
+        f"/v1/hooks/{hook['id']}/test",
+        json={"event": "task.assessed.marked"},
+        headers=auth,
+    ).get_json()
+    received = sink.wait_for(1)[0]
+
+    assert result["outcome"] == "delivered"
+    assert result["statusCode"] == 204
+    payload = Webhook(hook["secret"]).verify(received.body, received.headers)
+    assert payload["event"] == "task.assessed.marked"
+    assert payload["organisation"]["id"] == "org_kauri_training"
+    assert client.get("/v1/deliveries", headers=auth).get_json() == []
+
+
+def test_the_test_call_refuses_an_unknown_event_type(client, auth):
+    hook = _create(client, auth, settings={"url": "https://x.org"}).get_json()
+
+    response = client.post(
+        f"/v1/hooks/{hook['id']}/test", json={"event": "nope"}, headers=auth
+    )
+
+    assert response.status_code == 422
+    assert "event" in response.get_json()["error"]["fields"]
+
+
+def test_after_a_rotation_both_secrets_sign_until_the_grace_period_ends(
+    client, hub, auth, sink
+):
+    hook = _create(client, auth, settings={"url": sink.url}).get_json()
+    rotated = client.post(
+        f"/v1/hooks/{hook['id']}/rotate-secret",
+        json={"graceSeconds": 3600},
+        headers=auth,
+    ).get_json()
+
+    client.post("/v1/events", json=shared_events()[0], headers=auth)
+    drain(hub.database, hub.registry, hub.settings)
+    received = sink.wait_for(1)[0]
+
+    assert rotated["secret"] != hook["secret"]
+    assert len(received.headers["webhook-signature"].split(" ")) == 2
+    Webhook(hook["secret"]).verify(received.body, received.headers)
+    Webhook(rotated["secret"]).verify(received.body, received.headers)
+
+
+def test_a_rotation_without_grace_retires_the_old_secret_at_once(
+    client, hub, auth, sink
+):
+    hook = _create(client, auth, settings={"url": sink.url}).get_json()
+    rotated = client.post(
+        f"/v1/hooks/{hook['id']}/rotate-secret",
+        json={"graceSeconds": 0},
+        headers=auth,
+    ).get_json()
+
+    client.post("/v1/events", json=shared_events()[0], headers=auth)
+    drain(hub.database, hub.registry, hub.settings)
+    received = sink.wait_for(1)[0]
+
+    Webhook(rotated["secret"]).verify(received.body, received.headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(hook["secret"]).verify(received.body, received.headers)

@@ -1,0 +1,1 @@
+"""Test helpers: a scriptable receiving server and a hub served for real."""
