@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from connector.base import DeliveryRequest, DeliveryResult, Outcome
@@ -29,6 +29,19 @@ logger = logging.getLogger(__name__)
 
 # What is kept of a target's answer in each attempt record.
 RESPONSE_LIMIT = 64 * 1024
+
+# The columns an attempt's result sets on its delivery.
+STATE_COLUMNS = (
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "lease_owner",
+    "lease_expires_at",
+    "updated_at",
+    "delivered_at",
+    "last_status_code",
+    "last_error",
+)
 
 
 @dataclass(frozen=True)
@@ -133,18 +146,21 @@ def record(
         now = database.now(session)
         session.execute(insert(Attempt), [_attempt_row(item) for item in finished])
 
+        states = [_next_state(item, now, rng) for item in finished]
+        # One statement, compiled once and run for every row (executemany):
+        # building an UPDATE per delivery cost more than the HTTP calls.
+        session.execute(
+            update(Delivery.__table__)
+            .where(Delivery.__table__.c.id == bindparam("delivery_id"))
+            .values({name: bindparam(name) for name in STATE_COLUMNS}),
+            states,
+        )
+
         succeeded: set[str] = set()
         struggling: set[str] = set()
         gone: dict[str, str] = {}
         for item in finished:
-            values = _next_state(item, now, rng)
             hook_id = item.claimed.request.hook_id
-            session.execute(
-                update(Delivery)
-                .where(Delivery.id == item.claimed.request.delivery_id)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
             if item.result.outcome is Outcome.DELIVERED:
                 succeeded.add(hook_id)
             elif item.result.outcome is Outcome.GONE:
@@ -175,10 +191,14 @@ def _next_state(
     result = item.result
     attempts = item.claimed.request.attempt
     values: dict[str, object] = {
+        "delivery_id": item.claimed.request.delivery_id,
+        "status": "pending",
         "attempts": attempts,
+        "next_attempt_at": now,
         "lease_owner": None,
         "lease_expires_at": None,
         "updated_at": now,
+        "delivered_at": None,
         "last_status_code": result.status_code,
         "last_error": result.error,
     }
