@@ -64,6 +64,10 @@ class DeliveryResult:
         response_body: The start of what the target answered.
         retry_after: Seconds the target asked us to wait before retrying.
         duration_ms: How long the attempt took.
+        details: Connector-specific facts worth keeping, e.g. the row written.
+        attempted: False when the connector did not try at all (its target
+            was found down moments ago); the delivery then waits without
+            spending one of its tries.
     """
 
     outcome: Outcome
@@ -73,6 +77,7 @@ class DeliveryResult:
     retry_after: float | None = None
     duration_ms: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
+    attempted: bool = True
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,9 @@ def record(
 
     with database.session() as session:
         now = database.now(session)
-        session.execute(insert(Attempt), [_attempt_row(item) for item in finished])
+        attempts = [_attempt_row(item) for item in finished if item.result.attempted]
+        if attempts:
+            session.execute(insert(Attempt), attempts)
 
         states = [_next_state(item, now, rng) for item in finished]
         # One statement, compiled once and run for every row (executemany):
@@ -161,6 +163,8 @@ def record(
         gone: dict[str, str] = {}
         for item in finished:
             hook_id = item.claimed.request.hook_id
+            if not item.result.attempted:
+                continue
             if item.result.outcome is Outcome.DELIVERED:
                 succeeded.add(hook_id)
             elif item.result.outcome is Outcome.GONE:
@@ -205,6 +209,13 @@ def _next_state(
 
     if result.outcome is Outcome.DELIVERED:
         values.update(status="delivered", delivered_at=now, last_error=None)
+        return values
+
+    if not result.attempted:
+        wait = result.retry_after or schedule.RETRY_DELAYS[0]
+        values.update(
+            attempts=attempts - 1, next_attempt_at=now + timedelta(seconds=wait)
+        )
         return values
 
     if result.outcome is Outcome.RETRY:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
@@ -21,6 +21,7 @@ from connector.base import (
     Outcome,
 )
 from connector.signing import headers_for
+from connectors.webhook.backoff import backoff
 from connectors.webhook.guard import GuardedAdapter, refusal
 from connectors.webhook.settings import WebhookSettingsSchema
 
@@ -54,6 +55,28 @@ class WebhookConnector(BaseConnector):
             self.session.mount("http://", adapter)
             self.session.mount("https://", adapter)
 
+    def deliver_batch(
+        self, requests: Sequence[DeliveryRequest]
+    ) -> list[DeliveryResult]:
+        """Deliver each payload, leaving targets that just failed alone."""
+        results = []
+        for request in requests:
+            target = _target(str(request.settings[self.url_setting]))
+            wait = backoff.remaining(target)
+            if wait:
+                results.append(
+                    DeliveryResult(
+                        Outcome.RETRY,
+                        error="Not tried: the target did not answer moments ago.",
+                        retry_after=wait,
+                        attempted=False,
+                    )
+                )
+                continue
+            results.append(self.deliver(request))
+
+        return results
+
     def deliver(self, request: DeliveryRequest) -> DeliveryResult:
         """POST one payload and classify the answer."""
         url = str(request.settings[self.url_setting])
@@ -64,6 +87,10 @@ class WebhookConnector(BaseConnector):
         started = time.perf_counter()
         result = self._post(url, host, request.payload, headers, timeout)
         result.duration_ms = (time.perf_counter() - started) * 1000
+        if result.status_code is not None:
+            backoff.answered(_target(url))
+        elif result.outcome is Outcome.RETRY:
+            backoff.failed(_target(url))
 
         logger.info(
             "%s %s %s -> %s %s in %.0f ms",
@@ -116,6 +143,11 @@ class WebhookConnector(BaseConnector):
             response.close()
 
         return classify(response.status_code, response.headers, text)
+
+
+def _target(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def classify(status: int, headers: Mapping[str, str], body: str = "") -> DeliveryResult:

@@ -256,3 +256,22 @@ def test_deliveries_are_listed_and_filtered(hub, sink, emitted, client, auth, ho
     assert [d["event"] for d in by_event.get_json()] == [emitted["id"]]
     assert [d["eventType"] for d in by_type.get_json()] == ["task.assessed.marked"]
     assert len(by_hook.get_json()) == 2
+
+
+def test_a_dead_target_waits_untried_while_other_targets_flow(client, auth, hub, sink):
+    client.post(
+        "/v1/hooks", json={"settings": {"url": "http://127.0.0.1:9/dead"}}, headers=auth
+    )
+    client.post("/v1/hooks", json={"settings": {"url": sink.url}}, headers=auth)
+    for event in shared_events()[:3]:
+        client.post("/v1/events", json=event, headers=auth)
+
+    _run(hub)
+    rows = client.get("/v1/deliveries?limit=10", headers=auth).get_json()
+    dead = [row for row in rows if row["status"] == "pending"]
+
+    assert len(sink.received) == 3
+    assert len(dead) == 3
+    assert sorted(row["attempts"] for row in dead) == [0, 0, 1]
+    untried = [row for row in dead if row["attempts"] == 0]
+    assert all(row["lastError"].startswith("Not tried") for row in untried)
