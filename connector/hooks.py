@@ -31,6 +31,7 @@ MAX_GRACE = timedelta(days=7)
 
 # Header names whose values are credentials; reads show them masked.
 SENSITIVE_HEADER_WORDS = ("authorization", "token", "secret", "key", "cookie", "pass")
+MASK = "***"
 
 
 class HookSchema(Schema):
@@ -132,6 +133,8 @@ def update_hook(
                 {"connector": [f"This hook uses {hook.connector!r}."]},
             )
 
+        if "settings" in changes:
+            changes["settings"] = _unmask(changes["settings"], hook.settings or {})
         merged = {
             "connector": hook.connector,
             "events": changes.get("events", hook.events),
@@ -286,13 +289,26 @@ def _check_settings(registry: ConnectorRegistry, values: dict[str, Any]) -> Any:
     return settings
 
 
+def _unmask(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+    """Keep the stored value where a client sent back a masked one unchanged."""
+    headers, old_headers = new.get("headers"), old.get("headers") or {}
+    if not isinstance(headers, dict):
+        return new
+
+    restored = {
+        name: old_headers.get(name, value) if value == MASK else value
+        for name, value in headers.items()
+    }
+    return {**new, "headers": restored}
+
+
 def _mask(settings: dict[str, Any]) -> dict[str, Any]:
     headers = settings.get("headers")
     if not isinstance(headers, dict):
         return settings
 
     masked = {
-        name: "***" if any(w in name.lower() for w in SENSITIVE_HEADER_WORDS) else value
+        name: MASK if any(w in name.lower() for w in SENSITIVE_HEADER_WORDS) else value
         for name, value in headers.items()
     }
     return {**settings, "headers": masked}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,7 +173,7 @@ def _store(
 def _fan_out(
     organisation_id: str,
     fresh: list[tuple[dict[str, Any], str]],
-    pks: list[int],
+    pks: Sequence[int],
     subscriptions: list[mapper.Subscription],
     now: Any,
 ) -> list[dict[str, Any]]:

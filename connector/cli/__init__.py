@@ -81,8 +81,8 @@ main.add_command(event_types)
 try:
     from connectors.zapier.cli import zapier
 except ImportError:  # the zapier connector is optional
-    zapier = None
-if zapier is not None:
+    pass
+else:
     main.add_command(zapier)
 
 from connector.cli.demo import demo  # noqa: E402  (demo uses the commands above)

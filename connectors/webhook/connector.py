@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import requests
+from marshmallow import Schema
 
 from connector import __version__
 from connector.base import (
@@ -37,7 +38,7 @@ class WebhookConnector(BaseConnector):
     """Delivers each payload as one signed ``POST`` of the stored bytes."""
 
     name: ClassVar[str] = "webhook"
-    settings_schema = WebhookSettingsSchema
+    settings_schema: ClassVar[type[Schema]] = WebhookSettingsSchema
     signs_payloads = True
     on_gone = "disable"
 

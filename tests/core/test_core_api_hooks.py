@@ -181,3 +181,24 @@ def test_a_rotation_without_grace_retires_the_old_secret_at_once(
     Webhook(rotated["secret"]).verify(received.body, received.headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(hook["secret"]).verify(received.body, received.headers)
+
+
+def test_a_masked_header_sent_back_unchanged_keeps_its_stored_value(
+    client, hub, auth, sink
+):
+    hook = _create(
+        client,
+        auth,
+        settings={"url": sink.url, "headers": {"Authorization": "Bearer s3cret"}},
+    ).get_json()
+    shown = client.get(f"/v1/hooks/{hook['id']}", headers=auth).get_json()
+
+    client.patch(
+        f"/v1/hooks/{hook['id']}",
+        json={"settings": {**shown["settings"], "timeout": 5}},
+        headers=auth,
+    )
+    client.post("/v1/events", json=shared_events()[0], headers=auth)
+    drain(hub.database, hub.registry, hub.settings)
+
+    assert sink.wait_for(1)[0].headers["authorization"] == "Bearer s3cret"
