@@ -95,9 +95,7 @@ def demo(events_dir: Path | None, workdir: Path | None) -> None:
         api.call("PATCH", f"/v1/hooks/{hook['id']}", {"settings": {"url": listen_url}})
         click.echo(f"Receiver listening at {listen_url} (hook {hook['id']})", err=True)
 
-        with click.progressbar(
-            events, label="Emitting", file=click.get_text_stream("stderr")
-        ) as bar:
+        with click.progressbar(events, label="Emitting", file=sys.stderr) as bar:
             for event in bar:
                 post_events(hub_url, key, [event])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import IO, Any
@@ -50,7 +51,7 @@ def emit(
         length=len(events),
         label="Emitting",
         hidden=quiet,
-        file=click.get_text_stream("stderr"),
+        file=sys.stderr,
     ) as bar:
         for chunk in chunks:
             if url and key:
