@@ -68,6 +68,9 @@ def main(ctx: click.Context, database_url: str | None, log_level: str | None) ->
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # urllib3 logs each request's full path at DEBUG, and a target's path can
+    # be a secret (a Zapier hook URL is one).
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
     if settings.log_level != "DEBUG":
         # Alembic announces every migration check at INFO on every command.
         logging.getLogger("alembic").setLevel(logging.WARNING)

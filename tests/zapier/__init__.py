@@ -1,0 +1,1 @@
+"""Tests of the Zapier connector, its routes and its integration definition."""
