@@ -59,7 +59,11 @@ class TablePlan:
         """The 0-based column of ``header``, or ``None``."""
         wanted = normalise(header)
         return next(
-            (index for index, text in enumerate(self.header) if normalise(text) == wanted),
+            (
+                index
+                for index, text in enumerate(self.header)
+                if normalise(text) == wanted
+            ),
             None,
         )
 
@@ -89,7 +93,9 @@ def plan_table(current: Sequence[str], pending: Sequence[PendingRow]) -> TablePl
     plan = TablePlan(header=header)
     for number, row in enumerate(pending):
         missing = [name for name, _ in row.cells if normalise(name) not in positions]
-        others = [name for name in missing if normalise(name) != normalise(row.id_header)]
+        others = [
+            name for name in missing if normalise(name) != normalise(row.id_header)
+        ]
         if others and row.new_fields == "refuse" and not first_use:
             plan.refused[number] = others
             plan.rows.append(None)

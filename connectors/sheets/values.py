@@ -51,7 +51,9 @@ DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
 TEXT_MARK = "'"
 
 
-def to_cell(value: object, kind: str = "auto", zone: tzinfo = timezone.utc) -> CellValue:
+def to_cell(
+    value: object, kind: str = "auto", zone: tzinfo = timezone.utc
+) -> CellValue:
     """Shape one value from an event for a ``USER_ENTERED`` append.
 
     Args:
