@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError
 
-from connector.errors import ConfigError, InvalidInputError, flatten_field_errors
+from connector.errors import InvalidInputError, flatten_field_errors
 
 
 class Outcome(str, enum.Enum):
@@ -164,11 +164,3 @@ class BaseConnector(abc.ABC):
 
     def close(self) -> None:
         """Release what the instance holds open, such as HTTP connections."""
-
-
-def require_mapping(value: object, what: str) -> Mapping[str, Any]:
-    """Return ``value`` if it is a JSON object, else raise a clear error."""
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"{what} must be a JSON object, not {type(value).__name__}.")
-
-    return value

@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timezone
 
+from connector.catalogue.primitives import parse_timestamp
+
 
 def new_id(prefix: str) -> str:
     """Return a fresh random id such as ``hk_3f9c0a...`` (96 random bits)."""
@@ -30,10 +32,9 @@ def parse_time(value: str) -> datetime:
     """Parse an ISO 8601 time with a zone into naive UTC.
 
     Raises:
-        ValueError: if the text is not ISO 8601 or has no time zone.
+        ValueError: if the text is not ISO 8601 with a zone, or is out of range.
     """
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        raise ValueError(f"{value!r} has no time zone; add 'Z' for UTC.")
-
-    return parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    try:
+        return parse_timestamp(value).replace(tzinfo=None)
+    except OverflowError as exc:
+        raise ValueError(f"{value!r} is outside the years 1 to 9999.") from exc

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 from marshmallow import validates as validates_field
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from connector import mapper
 from connector.catalogue import EVENT_KEYS
+from connector.catalogue.primitives import json_type
 from connector.clock import isoformat, new_id, utcnow
 from connector.errors import InvalidInputError, NotFoundError, flatten_field_errors
 from connector.registry import ConnectorRegistry
@@ -43,8 +45,9 @@ class HookSchema(Schema):
     connector = fields.String(load_default="webhook")
     events = fields.List(fields.String(), load_default=lambda: ["*"])
     filter = fields.Dict(keys=fields.String(), load_default=dict)
-    anonymous = fields.Boolean(load_default=False)
-    enabled = fields.Boolean(load_default=True)
+    # Only JSON true and false: "false" as a string must not read as true.
+    anonymous = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    enabled = fields.Boolean(load_default=True, truthy={True}, falsy={False})
     description = fields.String(load_default="", validate=validate.Length(max=500))
     settings = fields.Dict(keys=fields.String(), load_default=dict)
 
@@ -261,7 +264,7 @@ def _load(schema: Schema, body: Any, defaults: bool = True) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InvalidInputError(
             "The body must be a JSON object.",
-            {"": [f"Expected an object, got {type(body).__name__}."]},
+            {"": [f"Expected an object, got {json_type(body)}."]},
         )
 
     try:
@@ -290,19 +293,47 @@ def _check_settings(registry: ConnectorRegistry, values: dict[str, Any]) -> Any:
 
 
 def _unmask(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
-    """Keep the stored value where a client sent back a masked one unchanged."""
-    headers, old_headers = new.get("headers"), old.get("headers") or {}
-    if not isinstance(headers, dict):
+    """Put stored credentials back where a client sent the mask unchanged.
+
+    Refused when the mask stands for nothing stored, or when the target's host
+    changes: otherwise a key holder could send a stored credential, unseen, to
+    a server of their choosing.
+    """
+    headers = new.get("headers")
+    if not isinstance(headers, dict) or MASK not in headers.values():
         return new
 
-    restored = {
-        name: old_headers.get(name, value) if value == MASK else value
-        for name, value in headers.items()
-    }
+    stored = {name.lower(): value for name, value in (old.get("headers") or {}).items()}
+    problems = []
+    if _host(new.get("url")) != _host(old.get("url")):
+        problems.append(
+            "The URL's host changed, so masked header values cannot be kept; "
+            "send them in full."
+        )
+    restored = {}
+    for name, value in headers.items():
+        if value == MASK and name.lower() not in stored:
+            problems.append(f"{name!r} has no stored value to keep; send it in full.")
+        restored[name] = stored.get(name.lower(), value) if value == MASK else value
+
+    if problems:
+        raise InvalidInputError(
+            "The hook is not valid.", {"settings.headers": problems}
+        )
     return {**new, "headers": restored}
 
 
+def _host(url: object) -> str | None:
+    return urlsplit(url).netloc.lower() if isinstance(url, str) else None
+
+
 def _mask(settings: dict[str, Any]) -> dict[str, Any]:
+    url = settings.get("url")
+    if isinstance(url, str) and "@" in urlsplit(url).netloc:
+        parts = urlsplit(url)
+        host = parts.netloc.rsplit("@", 1)[1]
+        settings = {**settings, "url": parts._replace(netloc=f"{MASK}@{host}").geturl()}
+
     headers = settings.get("headers")
     if not isinstance(headers, dict):
         return settings

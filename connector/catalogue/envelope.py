@@ -11,6 +11,8 @@ receivers must get them all.
 
 from __future__ import annotations
 
+import re
+
 from marshmallow import INCLUDE, Schema, ValidationError, fields
 
 from connector.catalogue.primitives import (
@@ -48,6 +50,9 @@ class OpenSchema(Schema):
         field_obj.data_key = _camel_case(field_obj.data_key or field_name)
 
 
+VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
+
+
 def _check_event_id(value: str) -> None:
     if not value:
         raise ValidationError("Must not be empty.")
@@ -60,6 +65,12 @@ def _check_event_id(value: str) -> None:
     if len(value) > MAX_ID_LENGTH:
         raise ValidationError(
             f"Must be at most {MAX_ID_LENGTH} characters; got {len(value)}."
+        )
+
+    # The id travels as the webhook-id header, which carries visible ASCII.
+    if not VISIBLE_ASCII.fullmatch(value):
+        raise ValidationError(
+            f"Must be visible ASCII without spaces, as a UUID is; got {value!r}."
         )
 
 

@@ -13,7 +13,8 @@ required field refuses null unless it says otherwise.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+import re
+from datetime import datetime, timezone
 from typing import Any
 
 from marshmallow import fields, validate
@@ -142,6 +143,14 @@ class Mark(_NullableWhenOptional, fields.Field):
         return value
 
 
+# The profile of ISO 8601 that iQualify sends: a full date, "T", a time with
+# optional fractions, and "Z" or a +HH:MM offset. Other ISO forms (week dates,
+# basic format, a space for "T") are refused so every consumer can read them.
+ISO_TIMESTAMP = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
+)
+
+
 class Timestamp(_NullableWhenOptional, fields.Field):
     """An ISO 8601 date and time with a timezone, such as ``2024-06-24T03:12:05Z``.
 
@@ -162,17 +171,35 @@ class Timestamp(_NullableWhenOptional, fields.Field):
         if not isinstance(value, str):
             raise self.make_error("invalid", kind=json_type(value))
 
-        # Python 3.10's fromisoformat does not read the "Z" suffix.
-        text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+        if not ISO_TIMESTAMP.match(value):
+            if ISO_TIMESTAMP.match(value + "Z"):
+                raise self.make_error("naive", text=value)
+            raise self.make_error("format", text=value)
+
         try:
-            moment = datetime.fromisoformat(text)
-        except ValueError as error:
+            return parse_timestamp(value)
+        except (ValueError, OverflowError) as error:
             raise self.make_error("format", text=value) from error
 
-        if moment.tzinfo is None:
-            raise self.make_error("naive", text=value)
 
-        return moment
+def parse_timestamp(value: str) -> datetime:
+    """Read a timestamp of the profile above as an aware UTC datetime.
+
+    Raises:
+        ValueError: if it is not of that profile or not a real moment.
+        OverflowError: if it lies outside the years 1 to 9999 in UTC.
+    """
+    match = ISO_TIMESTAMP.match(value)
+    if not match:
+        raise ValueError(f"{value!r} is not an ISO 8601 timestamp with a zone.")
+
+    # Python 3.10's fromisoformat reads neither "Z" nor fractions other than
+    # three or six digits, so both are put in the form it reads.
+    fraction = (match.group(1) or ".0")[1:7].ljust(6, "0")
+    zone = "+00:00" if match.group(2) == "Z" else match.group(2)
+    moment = datetime.fromisoformat(f"{value[:19]}.{fraction}{zone}")
+
+    return moment.astimezone(timezone.utc)
 
 
 class Object(_NullableWhenOptional, fields.Nested):

@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from connector import __version__
 from connector.cli.context import HubContext, pass_hub
@@ -20,6 +21,7 @@ from connector.cli.manage import deliveries, event_types, hooks, keys
 from connector.cli.serve import db, serve, web, worker
 from connector.config import Settings, from_environment
 from connector.errors import EventhubError, InvalidInputError
+from connector.store.database import redact
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,14 @@ class _Group(click.Group):
             raise click.ClickException(exc.message + details) from exc
         except EventhubError as exc:
             raise click.ClickException(str(exc)) from exc
+        except SQLAlchemyError as exc:
+            settings = ctx.obj.settings if isinstance(ctx.obj, HubContext) else None
+            where = redact(settings.database_url) if settings else "the database"
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise click.ClickException(
+                f"Cannot use {where}: {reason}. Check EVENTHUB_DATABASE_URL or "
+                "--database-url, and that the file or server is reachable."
+            ) from exc
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

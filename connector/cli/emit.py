@@ -12,6 +12,7 @@ from typing import IO, Any
 import click
 import requests
 
+from connector import jsonbody
 from connector.catalogue import validate_events
 from connector.cli.context import HubContext, pass_hub
 from connector.errors import EventhubError, InvalidInputError, MalformedInputError
@@ -26,13 +27,17 @@ CHUNK_BYTES = 512 * 1024
 
 
 @click.command()
-@click.argument("source", type=click.File("r", encoding="utf-8"))
+@click.argument("source", type=click.File("rb"))
 @click.option("--url", help="Base URL of a running hub, e.g. http://127.0.0.1:8000.")
 @click.option("--key", envvar="EVENTHUB_API_KEY", help="API key (EVENTHUB_API_KEY).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @pass_hub
 def emit(
-    context: HubContext, source: IO[str], url: str | None, key: str | None, quiet: bool
+    context: HubContext,
+    source: IO[bytes],
+    url: str | None,
+    key: str | None,
+    quiet: bool,
 ) -> None:
     """Send the events in SOURCE: a JSON object, a JSON array or JSON lines.
 
@@ -65,20 +70,29 @@ def emit(
     click.echo(f"{accepted} accepted, {duplicates} duplicates")
 
 
-def read_events(text: str) -> list[Any]:
+def read_events(raw: bytes | str) -> list[Any]:
     """Parse a JSON object, a JSON array, or JSON lines into a list.
 
     Raises:
-        MalformedInputError: naming the first line that is not JSON.
+        MalformedInputError: saying what is wrong, and on which line for
+            JSON lines.
     """
+    try:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as exc:
+        raise MalformedInputError(
+            f"The input is not UTF-8 (bad byte at position {exc.start})."
+        ) from exc
+
     stripped = text.strip()
     if not stripped:
         raise MalformedInputError("The input is empty; give a JSON event or events.")
 
     try:
-        parsed = json.loads(stripped)
-    except ValueError:
-        parsed = None
+        parsed = jsonbody.loads(stripped, what="The input")
+    except MalformedInputError:
+        if "\n" not in stripped:
+            raise
     else:
         return parsed if isinstance(parsed, list) else [parsed]
 
@@ -87,11 +101,11 @@ def read_events(text: str) -> list[Any]:
         if not line.strip():
             continue
         try:
-            events.append(json.loads(line))
-        except ValueError as exc:
+            events.append(jsonbody.loads(line, what=f"Line {number}"))
+        except MalformedInputError as exc:
             raise MalformedInputError(
-                f"Line {number} is not JSON ({exc}); give one JSON object, an "
-                "array, or one event per line."
+                f"{exc.message} Give one JSON object, an array, or one event "
+                "per line."
             ) from exc
 
     return events

@@ -52,12 +52,12 @@ class Receiver(ThreadingHTTPServer):
             try:
                 self.verifier.verify(body, headers)
                 verified = True
-            except WebhookVerificationError as exc:
-                verified, problem = False, str(exc)
+            except (WebhookVerificationError, ValueError) as exc:
+                verified, problem = False, str(exc) or type(exc).__name__
 
         try:
             payload = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             payload = None
 
         entry = {
@@ -83,12 +83,17 @@ class _Handler(BaseHTTPRequestHandler):
     server: Receiver
 
     def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length)
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        entry = self.server.accept(headers, body)
-
-        status = 401 if entry["verified"] is False else 204
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            entry = self.server.accept(headers, body)
+        except Exception as exc:
+            # A malformed request gets an answer, not a dropped connection.
+            logger.warning("could not read a request: %s", exc)
+            status = 400
+        else:
+            status = 401 if entry["verified"] is False else 204
         self.send_response(status)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -113,7 +118,12 @@ def listen(host: str, port: int, secret: str | None, record: IO[str] | None) -> 
 
     Answers 204 to a verified request and 401 to one whose signature fails.
     """
-    server = Receiver((host, port), secret, record)
+    try:
+        server = Receiver((host, port), secret, record)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(
+            f"Cannot listen on {host}:{port} with that secret: {exc}"
+        ) from exc
     click.echo(f"listening on http://{host}:{server.server_address[1]}/", err=True)
     if not secret:
         click.echo("no --secret given: signatures are not checked", err=True)

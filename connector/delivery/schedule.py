@@ -3,9 +3,9 @@
 After the first try the waits are 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h,
 20 h and 24 h: ten tries over about three days. Each wait is spread by ±20 %
 so that a receiver coming back after an outage is not hit by every retry in
-the same second. A ``Retry-After`` from the target replaces the scheduled wait,
-held between one second and a day so that a target can neither make us spin
-nor park a delivery for ever.
+the same second. A ``Retry-After`` from the target lengthens the scheduled
+wait, up to a day: it may ask for more patience, but neither make us spend
+the tries meant for three days in a few seconds nor park a delivery for ever.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ RETRY_DELAYS: tuple[float, ...] = (
 )
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 JITTER = 0.2
-MIN_RETRY_AFTER = 1.0
 MAX_RETRY_AFTER = 24 * 3600.0
 
 # A hook whose deliveries have all failed for this long is switched off.
@@ -48,12 +47,13 @@ def retry_delay(
     if attempts_made >= MAX_ATTEMPTS:
         return None
 
-    if retry_after is not None:
-        return min(max(retry_after, MIN_RETRY_AFTER), MAX_RETRY_AFTER)
-
     base = RETRY_DELAYS[attempts_made - 1]
     spread = (rng or random).uniform(-JITTER, JITTER)
-    return base * (1 + spread)
+    scheduled = base * (1 + spread)
+    if retry_after is None:
+        return scheduled
+
+    return min(max(retry_after, scheduled), MAX_RETRY_AFTER)
 
 
 def next_attempt_at(

@@ -107,7 +107,7 @@ def _create_engine(url: str) -> Engine:
         return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
     except Exception as exc:  # SQLAlchemy raises several types for a bad URL
         raise ConfigError(
-            f"Cannot use the database URL {_redact(url)!r}: {exc}. Set "
+            f"Cannot use the database URL {redact(url)!r}: {exc}. Set "
             "EVENTHUB_DATABASE_URL to e.g. sqlite:///eventhub.db or "
             "postgresql+psycopg://user@host/dbname."
         ) from exc
@@ -138,7 +138,7 @@ def _create_sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def _redact(url: str) -> str:
+def redact(url: str) -> str:
     """Hide a password in a database URL before it goes into a message."""
     if "@" not in url or "://" not in url:
         return url

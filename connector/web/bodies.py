@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import request
 
+from connector import jsonbody
 from connector.errors import InvalidInputError, MalformedInputError
 
 
@@ -18,10 +18,7 @@ def json_body(required: bool = True) -> Any:
             raise MalformedInputError("The body is empty; send a JSON object.")
         return {}
 
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise MalformedInputError(f"The body is not valid JSON: {exc}.") from exc
+    return jsonbody.loads(raw)
 
 
 def int_arg(name: str, default: int, low: int, high: int) -> int:

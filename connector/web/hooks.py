@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from connector import hooks
 from connector.delivery.sample import send_sample
+from connector.errors import InvalidInputError
 from connector.web.auth import organisation_id, require_organisation
 from connector.web.bodies import json_body
 
@@ -62,7 +63,17 @@ def test(hook_id: str) -> Any:
     """Deliver a sample now: ``{"event": "<type>"}``, default the hook's first."""
     hub = current_app.extensions["eventhub"]
     body = json_body(required=False)
-    event_key = body.get("event") if isinstance(body, dict) else None
+    if not isinstance(body, dict):
+        raise InvalidInputError(
+            'The body must be a JSON object such as {"event": "page.viewed"}.',
+            {"": ["Expected an object."]},
+        )
+    event_key = body.get("event")
+    if event_key is not None and not isinstance(event_key, str):
+        raise InvalidInputError(
+            "The event must be an event type key.",
+            {"event": ["Give a string such as 'task.assessed.marked'."]},
+        )
     return jsonify(
         send_sample(
             hub.database,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 
 import requests
 from marshmallow import Schema
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from connector import __version__
 from connector.base import (
@@ -90,7 +92,7 @@ class WebhookConnector(BaseConnector):
         result.duration_ms = (time.perf_counter() - started) * 1000
         if result.status_code is not None:
             backoff.answered(_target(url))
-        elif result.outcome is Outcome.RETRY:
+        elif result.details.get("unreachable"):
             backoff.failed(_target(url))
 
         logger.info(
@@ -134,6 +136,15 @@ class WebhookConnector(BaseConnector):
             )
         except requests.RequestException as exc:
             return _transport_failure(exc, host, timeout)
+        except Exception as exc:
+            # Settings are checked when the hook is made, so this is a bug or
+            # a library surprise; a failed delivery can be replayed once fixed.
+            logger.error("posting to %s failed unexpectedly", host, exc_info=exc)
+            return DeliveryResult(
+                Outcome.FAILED,
+                error=f"The request to {host} could not be made: "
+                f"{type(exc).__name__}. See the hub's log.",
+            )
 
         try:
             body = response.raw.read(RESPONSE_LIMIT, decode_content=True)
@@ -192,7 +203,7 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
 
     value = value.strip()
-    if value.isdigit():
+    if re.fullmatch(r"[0-9]{1,9}", value):
         return float(value)
 
     try:
@@ -214,17 +225,29 @@ def _transport_failure(
         message = str(refused).split(": ", 1)[-1]
         return DeliveryResult(Outcome.FAILED, error=message)
 
+    # Only a target that takes no connection at all is paused for everyone;
+    # a slow answer may come from one hook's own short timeout.
+    unreachable = False
     if isinstance(exc, requests.ConnectTimeout):
         error = f"Connecting to {host} timed out."
+        unreachable = True
     elif isinstance(exc, requests.ReadTimeout):
         error = f"{host} did not answer within {timeout:g} s."
     elif isinstance(exc, requests.exceptions.SSLError):
         error = f"The TLS handshake with {host} failed; check its certificate."
     elif isinstance(exc, requests.ConnectionError):
         error = f"Could not connect to {host}: {_root_reason(exc)}."
+        unreachable = _never_connected(exc)
     else:
         error = f"The request to {host} failed: {type(exc).__name__}."
-    return DeliveryResult(Outcome.RETRY, error=error)
+    return DeliveryResult(
+        Outcome.RETRY, error=error, details={"unreachable": unreachable}
+    )
+
+
+def _never_connected(exc: BaseException) -> bool:
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, (NewConnectionError, NameResolutionError))
 
 
 def _root_reason(exc: BaseException) -> str:

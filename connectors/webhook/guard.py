@@ -24,11 +24,25 @@ class PrivateTargetError(NewConnectionError):
     """The target resolves to an address hooks may not reach."""
 
 
+# IPv6 ranges that carry an IPv4 address inside them (NAT64, RFC 6052 and
+# RFC 8215): the embedded address is the one that is really reached.
+NAT64_PREFIXES = (
+    ipaddress.IPv6Network("64:ff9b::/96"),
+    ipaddress.IPv6Network("64:ff9b:1::/48"),
+)
+
+
 def is_public(address: str) -> bool:
     """Tell whether an IP address is on the public internet."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.is_site_local:
+            return False
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and any(ip in prefix for prefix in NAT64_PREFIXES):
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            ip = embedded
 
     return ip.is_global and not ip.is_multicast
 

@@ -7,10 +7,28 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
-# Names the hub sets itself; a hook overriding them would break signing,
-# framing or the receiver's idea of who is calling.
-RESERVED_HEADERS = frozenset({"host", "content-type", "content-length", "user-agent"})
-RESERVED_PREFIX = "webhook-"
+# Names the hub sets itself, or that change how the body is framed or the
+# connection handled; a hook setting them would break signing, or make a
+# request that proxies and receivers read two ways (request smuggling).
+RESERVED_HEADERS = frozenset(
+    {
+        "host",
+        "content-type",
+        "content-length",
+        "content-encoding",
+        "user-agent",
+        "transfer-encoding",
+        "te",
+        "trailer",
+        "connection",
+        "keep-alive",
+        "upgrade",
+        "expect",
+    }
+)
+RESERVED_PREFIXES = ("webhook-", "proxy-")
+# Printable Latin-1, which is what an HTTP header value can carry.
+HEADER_VALUE = re.compile(r"^[\x20-\x7e\xa0-\xff]*$")
 HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 MAX_TIMEOUT = 60.0
 
@@ -42,7 +60,7 @@ class WebhookSettingsSchema(Schema):
         problems = []
         for name, header_value in value.items():
             lowered = name.lower()
-            if lowered in RESERVED_HEADERS or lowered.startswith(RESERVED_PREFIX):
+            if lowered in RESERVED_HEADERS or lowered.startswith(RESERVED_PREFIXES):
                 problems.append(
                     f"{name!r} is set by eventhub itself and cannot be overridden."
                 )
@@ -50,6 +68,16 @@ class WebhookSettingsSchema(Schema):
                 problems.append(f"{name!r} is not a valid HTTP header name.")
             elif "\r" in header_value or "\n" in header_value:
                 problems.append(f"The value of {name!r} may not contain line breaks.")
+            elif not HEADER_VALUE.match(header_value):
+                problems.append(
+                    f"The value of {name!r} holds a character HTTP headers cannot "
+                    "carry; use printable Latin-1 text."
+                )
+            elif header_value != header_value.strip():
+                problems.append(
+                    f"The value of {name!r} starts or ends with spaces, which HTTP "
+                    "would drop; remove them."
+                )
 
         if problems:
             raise ValidationError(problems)

@@ -19,6 +19,7 @@ from flask import Blueprint, current_app, jsonify
 
 from connector import hooks
 from connector.catalogue import get_event_type
+from connector.catalogue.primitives import json_type
 from connector.errors import InvalidInputError, NotFoundError
 from connector.store import Organisation
 from connector.web.auth import organisation_id, require_organisation
@@ -118,7 +119,7 @@ def subscription_settings(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InvalidInputError(
             "The body must be a JSON object.",
-            {"": [f"Expected an object, got {type(body).__name__}."]},
+            {"": [f"Expected an object, got {json_type(body)}."]},
         )
 
     given = [name for name in TARGET_URL_NAMES if body.get(name) is not None]

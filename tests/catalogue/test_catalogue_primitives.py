@@ -38,7 +38,12 @@ def test_timestamp_accepts_iso_8601_with_a_timezone(text: str):
 @pytest.mark.parametrize(
     ("value", "reason"),
     [
-        ("2024-09-16", "has no timezone"),
+        ("2024-09-16", "Not an ISO 8601 timestamp"),
+        ("2024-09-16T01:33:20", "has no timezone"),
+        ("2024-09-16 01:33:20Z", "Not an ISO 8601 timestamp"),
+        ("20240916T013320Z", "Not an ISO 8601 timestamp"),
+        ("2024-09-16T01:33:20z", "Not an ISO 8601 timestamp"),
+        ("9999-12-31T23:59:59-01:00", "Not an ISO 8601 timestamp"),
         ("16/09/2024 1:33pm", "Not an ISO 8601 timestamp"),
         (1726450400, "expected an ISO 8601 string, got number"),
     ],

@@ -138,7 +138,7 @@ def test_emit_of_a_non_json_line_names_the_line(
     result = _run(database_url, "emit", "-q", source)
 
     assert result.exit_code == 1
-    assert "Line 2 is not JSON" in result.output
+    assert "Line 2 is not valid JSON" in result.output
     assert "Traceback" not in result.output
     assert _stored(hub) == 0
 

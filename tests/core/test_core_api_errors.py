@@ -169,3 +169,74 @@ def test_bad_query_parameters_are_a_422(client, auth):
     assert "limit" in _error(limit)["fields"]
     assert "status" in _error(status)["fields"]
     assert "since" in _error(since)["fields"]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"[" * 5000 + b"]" * 5000, "nested more than"),
+        (b'{"a": ' * 100 + b"1" + b"}" * 100, "nested more than"),
+        (b'{"id": "\xff"}', "not UTF-8"),
+        (b'{"id": "\\ud800"}', "unpaired surrogate"),
+        (b'{"id": NaN}', "NaN is not a JSON value"),
+        (b'{"id": 1e999}', "too large"),
+    ],
+)
+def test_json_that_is_not_portable_is_a_400(client, hub, auth, body, reason):
+    response = client.post("/v1/events", data=body, headers=auth)
+
+    assert response.status_code == 400
+    assert reason in _error(response)["message"]
+    assert _events_stored(hub) == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (lambda e: e.update(id="日本-1"), "id"),
+        (lambda e: e.update(id="a b"), "id"),
+        (lambda e: e.update(id="x\r\nX-Injected: 1"), "id"),
+        (lambda e: e.update(occurredAt="0001-01-01T00:00:00+01:00"), "occurredAt"),
+        (lambda e: e.update(occurredAt="2024-W26-1T03:12:05Z"), "occurredAt"),
+    ],
+)
+def test_ids_and_times_that_cannot_travel_are_refused(client, auth, change, path):
+    event = shared_events()[0]
+    change(event)
+
+    response = client.post("/v1/events", json=event, headers=auth)
+
+    assert response.status_code == 422
+    assert path in _error(response)["fields"]
+
+
+def test_a_hook_body_nested_too_deeply_is_a_400(client, auth):
+    response = client.post("/v1/hooks", data="[" * 3000 + "]" * 3000, headers=auth)
+
+    assert response.status_code == 400
+
+
+def test_hook_switches_take_json_booleans_only(client, auth):
+    response = client.post(
+        "/v1/hooks",
+        json={"enabled": "false", "settings": {"url": "https://x.org"}},
+        headers=auth,
+    )
+
+    assert response.status_code == 422
+    assert "enabled" in _error(response)["fields"]
+
+
+def test_the_test_call_takes_an_event_key_only(client, auth):
+    hook = client.post(
+        "/v1/hooks", json={"settings": {"url": "https://x.org"}}, headers=auth
+    ).get_json()
+
+    listed = client.post(
+        f"/v1/hooks/{hook['id']}/test", json={"event": ["x"]}, headers=auth
+    )
+    array = client.post(f"/v1/hooks/{hook['id']}/test", json=[1], headers=auth)
+
+    assert listed.status_code == 422
+    assert "event" in _error(listed)["fields"]
+    assert array.status_code == 422

@@ -202,3 +202,73 @@ def test_a_masked_header_sent_back_unchanged_keeps_its_stored_value(
     drain(hub.database, hub.registry, hub.settings)
 
     assert sink.wait_for(1)[0].headers["authorization"] == "Bearer s3cret"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Transfer-Encoding": "chunked"},
+        {"connection": "close"},
+        {"Proxy-Authorization": "x"},
+        {"X-Name": "日本"},
+        {"X-A": " leading"},
+        {"X-A": "a\u0000b"},
+    ],
+)
+def test_headers_that_would_break_the_request_are_refused(client, auth, headers):
+    response = _create(
+        client, auth, settings={"url": "https://x.org", "headers": headers}
+    )
+
+    assert response.status_code == 422
+    assert "settings.headers" in response.get_json()["error"]["fields"]
+
+
+def test_a_mask_with_no_stored_value_is_refused(client, auth):
+    hook = _create(client, auth, settings={"url": "https://x.org"}).get_json()
+
+    response = client.patch(
+        f"/v1/hooks/{hook['id']}",
+        json={"settings": {"url": "https://x.org", "headers": {"X-Api-Key": "***"}}},
+        headers=auth,
+    )
+
+    assert response.status_code == 422
+    assert (
+        "no stored value"
+        in response.get_json()["error"]["fields"]["settings.headers"][0]
+    )
+
+
+def test_a_stored_credential_cannot_be_sent_to_a_new_host(client, auth):
+    hook = _create(
+        client,
+        auth,
+        settings={"url": "https://x.org", "headers": {"Authorization": "Bearer s3"}},
+    ).get_json()
+
+    response = client.patch(
+        f"/v1/hooks/{hook['id']}",
+        json={
+            "settings": {
+                "url": "https://attacker.example",
+                "headers": {"authorization": "***"},
+            }
+        },
+        headers=auth,
+    )
+
+    assert response.status_code == 422
+    assert (
+        "host changed" in response.get_json()["error"]["fields"]["settings.headers"][0]
+    )
+
+
+def test_credentials_in_the_url_are_masked_when_read(client, auth):
+    hook = _create(
+        client, auth, settings={"url": "https://user:pa55@x.org/in"}
+    ).get_json()
+
+    shown = client.get(f"/v1/hooks/{hook['id']}", headers=auth).get_json()
+
+    assert shown["settings"]["url"] == "https://***@x.org/in"

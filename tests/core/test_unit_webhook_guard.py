@@ -247,3 +247,18 @@ def test_an_http_answer_never_shows_the_url_path(sink: Sink, status: int):
     error = _error_of(sink.url + SECRET_PATH, allow_private=True)
 
     _assert_no_url_secret(error)
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("64:ff9b::a00:1", False),
+        ("64:ff9b::a9fe:a9fe", False),
+        ("64:ff9b::808:808", True),
+        ("2002:a00:1::", False),
+        ("2002:808:808::", True),
+        ("fec0::1", False),
+    ],
+)
+def test_ipv4_inside_ipv6_is_judged_by_the_embedded_address(address, public):
+    assert is_public(address) is public

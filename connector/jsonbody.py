@@ -1,0 +1,96 @@
+"""Parsing request bodies as strict JSON.
+
+Python's ``json`` module accepts more than JSON: ``NaN`` and ``Infinity``,
+numbers too large for a float, and escaped lone surrogates that no UTF-8
+encoder can write back out. Each would be stored, then break every receiver
+and API client that reads it, so they are refused here, once, for every body
+eventhub takes in. Nesting is bounded too, well below Python's recursion
+limit, since every later step walks the document recursively.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from connector.errors import MalformedInputError
+
+MAX_DEPTH = 64
+
+
+def loads(raw: bytes | str, what: str = "The body") -> Any:
+    """Parse a body, refusing what is not portable JSON.
+
+    Args:
+        raw: The text or its UTF-8 bytes.
+        what: How messages name the input, e.g. ``"Line 3"``.
+
+    Raises:
+        MalformedInputError: saying what is wrong and, where it helps, where.
+    """
+    try:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as exc:
+        raise MalformedInputError(
+            f"{what} is not UTF-8 (bad byte at position {exc.start}); send "
+            "UTF-8 encoded JSON."
+        ) from exc
+
+    try:
+        value = json.loads(
+            text, parse_constant=_refuse_constant, parse_float=_finite_float
+        )
+    except RecursionError as exc:
+        raise MalformedInputError(_too_deep(what)) from exc
+    except ValueError as exc:
+        raise MalformedInputError(f"{what} is not valid JSON: {exc}.") from exc
+
+    _check(value, what)
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"the number {text[:40]} is too large")
+    return number
+
+
+def _too_deep(what: str) -> str:
+    return (
+        f"{what} is nested more than {MAX_DEPTH} levels deep; events are never "
+        "that deep."
+    )
+
+
+def _check(value: Any, what: str) -> None:
+    # Iterative, so that the check itself cannot hit the recursion limit.
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        current, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise MalformedInputError(_too_deep(what))
+
+        if isinstance(current, dict):
+            for key, inner in current.items():
+                _check_text(key, what)
+                pending.append((inner, depth + 1))
+        elif isinstance(current, list):
+            pending.extend((inner, depth + 1) for inner in current)
+        elif isinstance(current, str):
+            _check_text(current, what)
+
+
+def _check_text(text: str, what: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise MalformedInputError(
+            f"{what} holds an unpaired surrogate escape ({text[exc.start]!a}); "
+            "escape characters outside the basic plane as a pair."
+        ) from exc
