@@ -148,6 +148,16 @@ class BaseConnector(abc.ABC):
             InvalidInputError: naming the bad setting as ``settings.<name>``.
         """
 
+    @classmethod
+    def check_options(
+        cls, settings: Mapping[str, Any], options: ConnectorOptions
+    ) -> None:
+        """Check settings against what the operator allows, e.g. private targets.
+
+        Raises:
+            InvalidInputError: naming the setting and the operator's switch.
+        """
+
     @abc.abstractmethod
     def deliver(self, request: DeliveryRequest) -> DeliveryResult:
         """Deliver one payload and say how it went. Must not raise."""

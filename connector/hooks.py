@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from connector import mapper
+from connector.base import ConnectorOptions
 from connector.catalogue import EVENT_KEYS
 from connector.catalogue.primitives import json_type
 from connector.clock import isoformat, new_id, utcnow
@@ -92,10 +93,17 @@ def create_hook(
     registry: ConnectorRegistry,
     organisation_id: str,
     body: Any,
+    options: ConnectorOptions | None = None,
 ) -> dict[str, Any]:
-    """Create a hook and return it, with its signing secret this once."""
+    """Create a hook and return it, with its signing secret this once.
+
+    Args:
+        options: The operator's choices, when known; a target they forbid
+            (a loopback URL, say) is then refused now rather than at the
+            first delivery.
+    """
     values = _load(HookSchema(), body)
-    values["settings"] = _check_settings(registry, values)
+    values["settings"] = _check_settings(registry, values, options)
     connector_cls = registry.get(values["connector"])
 
     now = utcnow()
@@ -125,6 +133,7 @@ def update_hook(
     organisation_id: str,
     hook_id: str,
     body: Any,
+    options: ConnectorOptions | None = None,
 ) -> dict[str, Any]:
     """Change some fields of a hook; ``settings``, when given, replace the old."""
     changes = _load(HookSchema(partial=True), body, defaults=False)
@@ -144,7 +153,7 @@ def update_hook(
             "settings": changes.get("settings", hook.settings),
         }
         if "settings" in changes or "events" in changes:
-            changes["settings"] = _check_settings(registry, merged)
+            changes["settings"] = _check_settings(registry, merged, options)
 
         for name, value in changes.items():
             setattr(hook, name, value)
@@ -279,7 +288,11 @@ def _load(schema: Schema, body: Any, defaults: bool = True) -> dict[str, Any]:
     return dict(loaded)
 
 
-def _check_settings(registry: ConnectorRegistry, values: dict[str, Any]) -> Any:
+def _check_settings(
+    registry: ConnectorRegistry,
+    values: dict[str, Any],
+    options: ConnectorOptions | None = None,
+) -> Any:
     try:
         connector_cls = registry.get(values["connector"])
     except Exception as exc:
@@ -289,6 +302,8 @@ def _check_settings(registry: ConnectorRegistry, values: dict[str, Any]) -> Any:
 
     settings = connector_cls.validate_settings(values.get("settings"))
     connector_cls.check_hook(settings, values.get("events", ["*"]))
+    if options is not None:
+        connector_cls.check_options(settings, options)
     return settings
 
 

@@ -104,8 +104,7 @@ def read_events(raw: bytes | str) -> list[Any]:
             events.append(jsonbody.loads(line, what=f"Line {number}"))
         except MalformedInputError as exc:
             raise MalformedInputError(
-                f"{exc.message} Give one JSON object, an array, or one event "
-                "per line."
+                f"{exc.message} Give one JSON object, an array, or one event per line."
             ) from exc
 
     return events

@@ -78,7 +78,15 @@ def create_hook(
     hub = context.hub()
     with hub.database.session() as session:
         key_service.ensure_organisation(session, organisation)
-    echo_json(hook_service.create_hook(hub.database, hub.registry, organisation, body))
+    echo_json(
+        hook_service.create_hook(
+            hub.database,
+            hub.registry,
+            organisation,
+            body,
+            options=hub.connector_options,
+        )
+    )
 
 
 @hooks.command("list")
@@ -135,7 +143,12 @@ def update_hook(
     hub = context.hub()
     echo_json(
         hook_service.update_hook(
-            hub.database, hub.registry, organisation, hook_id, body
+            hub.database,
+            hub.registry,
+            organisation,
+            hook_id,
+            body,
+            options=hub.connector_options,
         )
     )
 
@@ -158,18 +171,22 @@ def delete_hook(context: HubContext, organisation: str, hook_id: str) -> None:
 def test_hook(
     context: HubContext, organisation: str, hook_id: str, event: str | None
 ) -> None:
-    """Deliver a sample event to a hook now and print the outcome."""
+    """Deliver a sample event to a hook now and print the outcome.
+
+    Exits with status 1 when the sample was not delivered.
+    """
     hub = context.hub()
-    echo_json(
-        send_sample(
-            hub.database,
-            hub.registry,
-            hub.connector_options,
-            organisation,
-            hook_id,
-            event,
-        )
+    result = send_sample(
+        hub.database,
+        hub.registry,
+        hub.connector_options,
+        organisation,
+        hook_id,
+        event,
     )
+    echo_json(result)
+    if result["outcome"] != "delivered":
+        raise SystemExit(1)
 
 
 @hooks.command("rotate-secret")
@@ -198,7 +215,7 @@ def deliveries() -> None:
 
 @deliveries.command("list")
 @organisation_option
-@click.option("--hook")
+@click.option("--hook", help="Only this hook's deliveries.")
 @click.option("--status", type=click.Choice(delivery_service.STATUSES))
 @click.option("--event", help="Event id or event type.")
 @click.option("--limit", type=int, default=50, show_default=True)
@@ -220,6 +237,10 @@ def list_deliveries(
     if as_json:
         echo_json(rows)
         return
+    for row in rows:
+        error = row["lastError"]
+        if error and len(error) > 60:
+            row["lastError"] = error[:59] + "…"
     echo_table(
         rows, ["id", "eventType", "status", "attempts", "lastStatusCode", "lastError"]
     )

@@ -20,7 +20,13 @@ blueprint.before_request(require_organisation)
 def create() -> Any:
     """Create a hook; the answer holds its signing secret, shown only here."""
     hub = current_app.extensions["eventhub"]
-    hook = hooks.create_hook(hub.database, hub.registry, organisation_id(), json_body())
+    hook = hooks.create_hook(
+        hub.database,
+        hub.registry,
+        organisation_id(),
+        json_body(),
+        options=hub.connector_options,
+    )
     return jsonify(hook), 201
 
 
@@ -45,7 +51,12 @@ def change(hook_id: str) -> Any:
     hub = current_app.extensions["eventhub"]
     return jsonify(
         hooks.update_hook(
-            hub.database, hub.registry, organisation_id(), hook_id, json_body()
+            hub.database,
+            hub.registry,
+            organisation_id(),
+            hook_id,
+            json_body(),
+            options=hub.connector_options,
         )
     )
 

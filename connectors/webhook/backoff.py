@@ -42,6 +42,11 @@ class TargetBackoff:
         with self._lock:
             self._until[target] = time.monotonic() + self.pause
 
+    def clear(self) -> None:
+        """Forget every target."""
+        with self._lock:
+            self._until.clear()
+
     def answered(self, target: str) -> None:
         """Note that ``target`` answered, whatever it said."""
         with self._lock:

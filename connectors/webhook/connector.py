@@ -23,9 +23,10 @@ from connector.base import (
     DeliveryResult,
     Outcome,
 )
+from connector.errors import InvalidInputError
 from connector.signing import headers_for
 from connectors.webhook.backoff import backoff
-from connectors.webhook.guard import GuardedAdapter, refusal
+from connectors.webhook.guard import GuardedAdapter, is_public, refusal
 from connectors.webhook.settings import WebhookSettingsSchema
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,36 @@ class WebhookConnector(BaseConnector):
             adapter = GuardedAdapter()
             self.session.mount("http://", adapter)
             self.session.mount("https://", adapter)
+
+    @classmethod
+    def check_options(
+        cls, settings: Mapping[str, Any], options: ConnectorOptions
+    ) -> None:
+        """Refuse a loopback or private address written in the URL itself.
+
+        Names are not resolved here, since what a name resolves to can change;
+        the guard checks every address again when it connects.
+        """
+        if options.allow_private_targets:
+            return
+
+        host = urlsplit(str(settings[cls.url_setting])).hostname or ""
+        try:
+            private = not is_public(host)
+        except ValueError:
+            private = host.lower() == "localhost" or host.lower().endswith(".localhost")
+        if private:
+            raise InvalidInputError(
+                "The hook's target is on a private network.",
+                {
+                    f"settings.{cls.url_setting}": [
+                        f"{host} is a loopback, private or link-local address; the "
+                        "hub refuses those unless its operator sets "
+                        "EVENTHUB_ALLOW_PRIVATE_TARGETS=1 (or serve "
+                        "--allow-private-targets)."
+                    ]
+                },
+            )
 
     def deliver_batch(
         self, requests: Sequence[DeliveryRequest]

@@ -58,6 +58,7 @@ def subscribe() -> Any:
             "settings": settings,
             "description": "Created by Zapier when a Zap was turned on.",
         },
+        options=hub.connector_options,
     )
 
     logger.info("zapier subscribed hook %s to %s", hook["id"], settings["event"])

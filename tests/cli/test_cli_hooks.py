@@ -262,7 +262,7 @@ def test_hooks_test_to_a_private_target_is_refused_unless_allowed(
     )
 
     report = json.loads(result.stdout)
-    assert result.exit_code == 0
+    assert result.exit_code == 1
     assert report["outcome"] == "failed"
     assert "EVENTHUB_ALLOW_PRIVATE_TARGETS" in report["error"]
     assert sink.received == []
@@ -319,3 +319,23 @@ def test_hooks_delete_removes_the_hook(
     assert result.exit_code == 0
     assert result.stdout == f"deleted {created['id']}\n"
     assert list_hooks(hub.database, ORGANISATION) == []
+
+
+def test_a_loopback_hook_is_refused_unless_the_operator_allows_it(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("EVENTHUB_ALLOW_PRIVATE_TARGETS", "0")
+
+    result = _run(
+        database_url,
+        "hooks",
+        "create",
+        "-o",
+        ORGANISATION,
+        "--url",
+        "http://localhost:8765/",
+    )
+
+    assert result.exit_code == 1
+    assert "EVENTHUB_ALLOW_PRIVATE_TARGETS=1" in result.output
+    assert "settings.url" in result.output

@@ -8,6 +8,8 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from connector.delivery.worker import drain
+from connector.hub import Hub
+from connector.web import create_app
 from tests.conftest import shared_events
 
 
@@ -272,3 +274,29 @@ def test_credentials_in_the_url_are_masked_when_read(client, auth):
     shown = client.get(f"/v1/hooks/{hook['id']}", headers=auth).get_json()
 
     assert shown["settings"]["url"] == "https://***@x.org/in"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8765/",
+        "http://localhost/x",
+        "http://[::1]/",
+        "http://10.1.2.3/",
+    ],
+)
+def test_a_private_target_is_refused_when_the_operator_does_not_allow_it(
+    settings, key, url
+):
+    strict = Hub.open(settings.override(allow_private_targets=False))
+    client = create_app(strict).test_client()
+
+    response = client.post(
+        "/v1/hooks",
+        json={"settings": {"url": url}},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+
+    assert response.status_code == 422
+    reason = response.get_json()["error"]["fields"]["settings.url"][0]
+    assert "EVENTHUB_ALLOW_PRIVATE_TARGETS=1" in reason

@@ -145,7 +145,9 @@ def test_a_429_is_retried_after_the_seconds_in_retry_after(
     assert _deliveries(hub) == [("delivered", 2, 204)]
 
 
-def test_a_retry_after_of_zero_still_waits_the_scheduled_time(hub, client, auth, sink, hook_id):
+def test_a_retry_after_of_zero_still_waits_the_scheduled_time(
+    hub, client, auth, sink, hook_id
+):
     _emit(client, auth)
     sink.answer(Answer(status=429, headers={"Retry-After": "0"}))
 
