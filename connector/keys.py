@@ -43,24 +43,39 @@ def hash_key(key: str) -> str:
 
 
 def ensure_organisation(session: Session, organisation_id: str, name: str = "") -> None:
-    """Create the organisation unless it exists."""
+    """Create the organisation unless it exists; give it ``name`` if it has none."""
     if not organisation_id or len(organisation_id) > 200:
         raise InvalidInputError(
             "An organisation id must be 1 to 200 characters.",
             {"organisation": ["Give the id iQualify uses, e.g. org_kauri_training."]},
         )
 
-    if session.get(Organisation, organisation_id) is None:
+    existing = session.get(Organisation, organisation_id)
+    if existing is None:
         session.add(Organisation(id=organisation_id, name=name, created_at=utcnow()))
         session.flush()
         logger.info("created organisation %s", organisation_id)
+    elif name and not existing.name:
+        existing.name = name
 
 
-def create_key(database: Database, organisation_id: str, name: str = "") -> str:
-    """Make a key for an organisation (created if needed) and return it."""
+def create_key(
+    database: Database,
+    organisation_id: str,
+    name: str = "",
+    organisation_name: str = "",
+) -> str:
+    """Make a key for an organisation (created if needed) and return it.
+
+    Args:
+        database: The store.
+        organisation_id: The organisation the key belongs to.
+        name: A note on what the key is for.
+        organisation_name: The organisation's name, if it has none yet.
+    """
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     with database.session() as session:
-        ensure_organisation(session, organisation_id)
+        ensure_organisation(session, organisation_id, organisation_name)
         session.add(
             ApiKey(
                 id=new_id("key"),

@@ -312,11 +312,18 @@ def keys() -> None:
 
 @keys.command("create")
 @click.option("--organisation", "-o", required=True, help="Created if needed.")
+@click.option("--organisation-name", default="", help="Its name, e.g. for Zapier.")
 @click.option("--name", default="", help="A note on what the key is for.")
 @pass_hub
-def create_key(context: HubContext, organisation: str, name: str) -> None:
+def create_key(
+    context: HubContext, organisation: str, organisation_name: str, name: str
+) -> None:
     """Make a key and print it, alone, on stdout. It is not shown again."""
-    click.echo(key_service.create_key(context.hub().database, organisation, name))
+    click.echo(
+        key_service.create_key(
+            context.hub().database, organisation, name, organisation_name
+        )
+    )
 
 
 @keys.command("list")
