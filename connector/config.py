@@ -26,9 +26,16 @@ class Settings:
         log_level: Python logging level name.
         lease_seconds: How long a claimed delivery stays with one worker; a
             worker that dies holding it loses it after this long.
-        batch_size: Deliveries one worker thread claims at a time.
-        poll_seconds: How long an idle worker sleeps before looking again.
+        batch_size: The most deliveries one worker thread claims at a time;
+            it claims fewer while little is due.
+        poll_seconds: How long an idle worker sleeps before looking again;
+            on PostgreSQL workers are woken by notifications, and polling
+            only catches what those missed.
         max_body_bytes: Largest request body the API accepts.
+        web_processes: Processes answering the API under ``eventhub web``.
+        web_threads: Threads per web process.
+        graceful_seconds: How long a stopping process waits for the
+            requests and deliveries in flight.
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -36,9 +43,12 @@ class Settings:
     workers: int = 8
     log_level: str = "INFO"
     lease_seconds: float = 60.0
-    batch_size: int = 16
+    batch_size: int = 64
     poll_seconds: float = 0.5
     max_body_bytes: int = 1024 * 1024
+    web_processes: int = 2
+    web_threads: int = 8
+    graceful_seconds: float = 30.0
 
     def override(self, **changes: Any) -> Settings:
         """A copy with every change that is not None applied."""

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from connector.clock import isoformat, new_id
+from connector.delivery.listen_pg import notify_workers
 from connector.errors import InvalidInputError, NotFoundError
 from connector.store import Database, Delivery
 
@@ -112,6 +113,7 @@ def replay_delivery(
             updated_at=now,
         )
         session.add(copy)
+        notify_workers(database, session)
 
     logger.info("replaying delivery %s as %s", delivery_id, copy.id)
     return describe(copy)

@@ -2,7 +2,8 @@
 
 The events and one delivery per matching hook are written in one transaction,
 so a ``202`` means every delivery is on disk; a batch with any invalid event
-stores none of it.
+stores none of it. On PostgreSQL the same transaction notifies the listening
+workers, wherever they run (see :mod:`connector.delivery.listen_pg`).
 """
 
 from __future__ import annotations
@@ -13,15 +14,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from connector import mapper
+from connector import jsonbody, mapper
 from connector.catalogue import validate_event, validate_events
+from connector.catalogue.primitives import json_type
 from connector.clock import new_id, parse_time, utcnow
-from connector.errors import InvalidInputError, MalformedInputError
-from connector.store import Database, Delivery, Event, Hook
+from connector.delivery.listen_pg import notify_workers
+from connector.errors import InvalidInputError
+from connector.store import Database, Delivery, Event, Hook, Organisation
 
 logger = logging.getLogger(__name__)
 
@@ -49,13 +52,8 @@ def parse_body(body: bytes | str) -> list[tuple[dict[str, Any], str]]:
         MalformedInputError: if the body is not JSON.
         InvalidInputError: naming every invalid field.
     """
-    text = body.decode("utf-8") if isinstance(body, bytes) else body
-    try:
-        parsed = json.loads(text)
-    except ValueError as exc:
-        raise MalformedInputError(
-            f"The body is not valid JSON: {exc}. Send one event object or an array."
-        ) from exc
+    parsed = jsonbody.loads(body)
+    text = body.decode("utf-8-sig") if isinstance(body, bytes) else body
 
     if isinstance(parsed, dict):
         return [(validate_event(parsed), text)]
@@ -70,7 +68,7 @@ def parse_body(body: bytes | str) -> list[tuple[dict[str, Any], str]]:
 
     raise InvalidInputError(
         "The body must be an event object or an array of them.",
-        {"": [f"Expected an object or array, got {type(parsed).__name__}."]},
+        {"": [f"Expected an object or array, got {json_type(parsed)}."]},
     )
 
 
@@ -87,7 +85,7 @@ def ingest(
         organisation_id: The organisation of the caller's key; every event
             must belong to it.
         body: The request body: one event object or a JSON array.
-        notify: Called after the commit, to wake local workers.
+        notify: Called after the commit, to wake workers in this process.
     """
     items = parse_body(body)
     _check_organisation(items, organisation_id)
@@ -143,6 +141,16 @@ def _store(
     if not fresh:
         return result
 
+    # An organisation made by `keys create` has no name until its events
+    # bring one; Zapier shows it as the connection's label.
+    name = fresh[0][0]["organisation"].get("name")
+    if isinstance(name, str) and name:
+        session.execute(
+            update(Organisation)
+            .where(Organisation.id == organisation_id, Organisation.name == "")
+            .values(name=name[:300])
+        )
+
     received = utcnow()
     pks = session.scalars(
         insert(Event).returning(Event.pk, sort_by_parameter_order=True),
@@ -165,6 +173,7 @@ def _store(
         rows = _fan_out(organisation_id, fresh, pks, subscriptions, now)
         if rows:
             session.execute(insert(Delivery), rows)
+            notify_workers(database, session)
         result.deliveries = len(rows)
 
     return result

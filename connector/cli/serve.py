@@ -1,4 +1,12 @@
-"""``serve``, ``web``, ``worker`` and ``db``: running the hub."""
+"""``serve``, ``web``, ``worker`` and ``db``: running the hub.
+
+``serve`` is the embedded mode: the API under waitress and the delivery
+threads in one process. For scale-out, ``web`` runs the API under gunicorn and
+``worker`` runs delivery threads, as many processes of each as needed, on as
+many machines, against one PostgreSQL database. Every one of them stops
+gracefully on SIGTERM: requests and deliveries in flight finish, deliveries
+claimed but not started are handed back at once.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ import click
 from waitress.server import create_server
 
 from connector.cli.context import HubContext, pass_hub
+from connector.cli.gunicorn_app import WebApplication
 from connector.delivery.worker import WorkerPool
 from connector.web import create_app
 
@@ -54,17 +63,41 @@ def serve(
     try:
         _serve_http(create_app(hub), host, port)
     finally:
-        pool.stop()
+        pool.stop(hub.settings.graceful_seconds)
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--processes", type=int, help="Web processes (EVENTHUB_WEB_PROCESSES, 2)."
+)
+@click.option(
+    "--threads", type=int, help="Threads per web process (EVENTHUB_WEB_THREADS, 8)."
+)
+@_common
 @pass_hub
-def web(context: HubContext, host: str, port: int) -> None:
-    """Run only the API; ``eventhub worker`` processes deliver."""
-    hub = context.hub()
-    _serve_http(create_app(hub), host, port)
+def web(
+    context: HubContext,
+    host: str,
+    port: int,
+    processes: int | None,
+    threads: int | None,
+    allow_private_targets: bool | None,
+) -> None:
+    """Run only the API, under gunicorn; ``eventhub worker`` processes deliver.
+
+    Stops gracefully on SIGTERM: requests being answered finish first.
+    """
+    hub = context.hub(
+        web_processes=processes,
+        web_threads=threads,
+        allow_private_targets=allow_private_targets,
+    )
+    # The schema is upgraded here, once; the web processes forked next open
+    # connections of their own.
+    hub.database.dispose()
+    WebApplication(hub.settings, host, port).run()
 
 
 @click.command()
@@ -74,7 +107,12 @@ def web(context: HubContext, host: str, port: int) -> None:
 def worker(
     context: HubContext, workers: int | None, allow_private_targets: bool | None
 ) -> None:
-    """Run only delivery workers, against the database the API writes to."""
+    """Run only delivery workers, against the database the API writes to.
+
+    Run as many as needed, on any number of machines. Stops gracefully on
+    SIGTERM: requests in flight finish and are recorded, the rest of each
+    claimed batch is handed back for other workers.
+    """
     hub = context.hub(workers=workers, allow_private_targets=allow_private_targets)
     pool = WorkerPool(hub.database, hub.registry, hub.settings)
     stop = threading.Event()
@@ -83,7 +121,7 @@ def worker(
     pool.start()
     click.echo(f"eventhub worker running {len(pool.workers)} threads", err=True)
     stop.wait()
-    pool.stop()
+    pool.stop(hub.settings.graceful_seconds)
 
 
 @click.group()

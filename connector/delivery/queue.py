@@ -7,49 +7,53 @@ the deliveries are claimed again, so nothing is lost, at the price of a rare
 second delivery (receivers deduplicate on ``webhook-id``). On PostgreSQL the
 claim locks rows with ``FOR UPDATE SKIP LOCKED`` so that workers on several
 machines never wait on, or take, each other's rows.
+
+A worker whose batch takes longer than the lease keeps it by renewing it (see
+:func:`renew` and :class:`connector.delivery.lease.LeaseKeeper`), and every
+result is written only where the lease is still the worker's own, so a worker
+that did lose its lease cannot overwrite what the next owner recorded.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import CursorResult, and_, select, update
+from sqlalchemy.orm import Session
 
 from connector.base import DeliveryRequest, DeliveryResult, Outcome
 from connector.delivery import schedule
+from connector.delivery import statements as sql
 from connector.hooks import remove_hook, secrets_in_force
-from connector.store import Attempt, Database, Delivery, Hook
+from connector.store import Database, Hook
 
 logger = logging.getLogger(__name__)
 
 # What is kept of a target's answer in each attempt record.
 RESPONSE_LIMIT = 64 * 1024
 
-# The columns an attempt's result sets on its delivery.
-STATE_COLUMNS = (
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "lease_owner",
-    "lease_expires_at",
-    "updated_at",
-    "delivered_at",
-    "last_status_code",
-    "last_error",
-)
-
 
 @dataclass(frozen=True)
 class Claimed:
-    """A delivery this worker holds, with what it needs to deliver it."""
+    """A delivery this worker holds, with what it needs to deliver it.
+
+    Attributes:
+        request: What the connector gets.
+        connector: The hook's connector name.
+        owner: The lease owner that claimed it.
+        hook_failing: Whether the hook's deliveries were failing when claimed.
+    """
 
     request: DeliveryRequest
     connector: str
+    owner: str = ""
+    hook_failing: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,66 +66,82 @@ class Finished:
 
 
 def claim(
-    database: Database, owner: str, limit: int, lease_seconds: float
+    database: Database,
+    owner: str,
+    limit: int,
+    lease_seconds: float,
+    exclude_hooks: Collection[str] = (),
 ) -> list[Claimed]:
-    """Lease up to ``limit`` due deliveries of enabled hooks to ``owner``."""
-    with database.session() as session:
-        now = database.now(session)
-        due = (
-            select(Delivery.id)
-            .join(Hook, Hook.id == Delivery.hook_id)
-            .where(
-                Delivery.status == "pending",
-                Delivery.next_attempt_at <= now,
-                or_(
-                    Delivery.lease_expires_at.is_(None),
-                    Delivery.lease_expires_at <= now,
-                ),
-                Hook.enabled.is_(True),
-            )
-            .order_by(Delivery.next_attempt_at)
-            .limit(limit)
-        )
-        if not database.is_sqlite:
-            due = due.with_for_update(of=Delivery, skip_locked=True)
+    """Lease up to ``limit`` due deliveries of enabled hooks to ``owner``.
 
-        ids = session.scalars(
-            update(Delivery)
-            .where(Delivery.id.in_(due.scalar_subquery()))
-            .values(
-                lease_owner=owner,
-                lease_expires_at=now + timedelta(seconds=lease_seconds),
-            )
-            .returning(Delivery.id)
-            .execution_options(synchronize_session=False)
+    Args:
+        database: The store.
+        owner: The lease owner token of the claiming worker.
+        limit: The most deliveries to take.
+        lease_seconds: How long the lease lasts unless renewed.
+        exclude_hooks: Hooks whose deliveries to leave for others.
+    """
+    with database.session() as session:
+        if database.is_sqlite:
+            now = database.now(session)
+        else:
+            now = session.execute(sql.WALK_THE_DUE_INDEX).scalar_one()
+
+        # The columns come back from the UPDATE itself: one round trip fewer
+        # than reading the rows again.
+        rows = session.execute(
+            sql.claim(not database.is_sqlite, bool(exclude_hooks)),
+            {
+                "now": now,
+                "limit": limit,
+                "owner": owner,
+                "expires": now + timedelta(seconds=lease_seconds),
+                "exclude": list(exclude_hooks),
+            },
         ).all()
-        if not ids:
+        if not rows:
             return []
 
-        rows = session.execute(
-            select(Delivery, Hook)
-            .join(Hook, Hook.id == Delivery.hook_id)
-            .where(Delivery.id.in_(ids))
-            .options(selectinload(Hook.secrets))
-            .order_by(Delivery.next_attempt_at)
-        ).all()
+        hooks = _hooks_of(session, {row.hook_id for row in rows}, now)
 
-        return [
-            Claimed(
-                request=DeliveryRequest(
-                    delivery_id=delivery.id,
-                    hook_id=hook.id,
-                    event_id=delivery.event_id,
-                    event_key=delivery.event_key,
-                    payload=delivery.payload,
-                    settings=hook.settings or {},
-                    secrets=tuple(secrets_in_force(hook, now)),
-                    attempt=delivery.attempts + 1,
-                ),
-                connector=hook.connector,
-            )
-            for delivery, hook in rows
-        ]
+    return [
+        Claimed(
+            request=DeliveryRequest(
+                delivery_id=row.id,
+                hook_id=row.hook_id,
+                event_id=row.event_id,
+                event_key=row.event_key,
+                payload=row.payload,
+                settings=hooks[row.hook_id].settings,
+                secrets=hooks[row.hook_id].secrets,
+                attempt=row.attempts + 1,
+            ),
+            connector=hooks[row.hook_id].connector,
+            owner=owner,
+            hook_failing=hooks[row.hook_id].failing,
+        )
+        for row in sorted(rows, key=lambda row: row.next_attempt_at)
+    ]
+
+
+def renew(
+    database: Database, owner: str, delivery_ids: Collection[str], lease_seconds: float
+) -> int:
+    """Extend ``owner``'s lease on the given deliveries; return how many it held."""
+    if not delivery_ids:
+        return 0
+
+    with database.session() as session:
+        now = database.now(session)
+        result = session.execute(
+            sql.RENEW,
+            {
+                "ids": sorted(delivery_ids),
+                "owner": owner,
+                "expires": now + timedelta(seconds=lease_seconds),
+            },
+        )
+        return _rowcount(result)
 
 
 def record(
@@ -146,17 +166,26 @@ def record(
         now = database.now(session)
         attempts = [_attempt_row(item) for item in finished if item.result.attempted]
         if attempts:
-            session.execute(insert(Attempt), attempts)
+            session.execute(sql.INSERT_ATTEMPTS, attempts)
 
-        states = [_next_state(item, now, rng) for item in finished]
+        # Sorted by id so that two transactions touching the same rows (a
+        # lease renewal and this) lock them in one order and cannot deadlock.
+        states = sorted(
+            (_next_state(item, now, rng) for item in finished),
+            key=lambda state: str(state["delivery_id"]),
+        )
         # One statement, compiled once and run for every row (executemany):
         # building an UPDATE per delivery cost more than the HTTP calls.
-        session.execute(
-            update(Delivery.__table__)
-            .where(Delivery.__table__.c.id == bindparam("delivery_id"))
-            .values({name: bindparam(name) for name in STATE_COLUMNS}),
-            states,
-        )
+        written = session.execute(sql.RECORD_STATE, states)
+        if database.engine.dialect.supports_sane_multi_rowcount and (
+            _rowcount(written) < len(states)
+        ):
+            logger.warning(
+                "%d of %d results were not recorded: their lease had passed to "
+                "another worker, or the delivery was deleted",
+                len(states) - _rowcount(written),
+                len(states),
+            )
 
         succeeded: set[str] = set()
         struggling: set[str] = set()
@@ -172,21 +201,89 @@ def record(
             else:
                 struggling.add(hook_id)
 
-        _update_hooks(session, now, succeeded, struggling - succeeded)
+        # Only a hook that was failing when claimed has anything to clear;
+        # one that started failing since is cleared by its next batch.
+        recovered = {
+            item.claimed.request.hook_id
+            for item in finished
+            if item.claimed.hook_failing and item.claimed.request.hook_id in succeeded
+        }
+        _update_hooks(session, now, recovered, struggling - succeeded)
         for hook_id, action in gone.items():
             _hook_gone(session, hook_id, action, now)
 
 
-def release(database: Database, owner: str) -> int:
-    """Give back every lease ``owner`` holds, so others may take them at once."""
+def release(
+    database: Database, owner: str, delivery_ids: Collection[str] | None = None
+) -> int:
+    """Give back ``owner``'s leases, so others may take them at once.
+
+    Args:
+        database: The store.
+        owner: The lease owner token.
+        delivery_ids: Only these deliveries; every one ``owner`` holds if None.
+    """
+    if delivery_ids is not None and not delivery_ids:
+        return 0
+
     with database.session() as session:
-        result = session.execute(
-            update(Delivery)
-            .where(Delivery.lease_owner == owner, Delivery.status == "pending")
-            .values(lease_owner=None, lease_expires_at=None)
-            .execution_options(synchronize_session=False)
+        if delivery_ids is None:
+            result = session.execute(
+                update(sql.DELIVERIES)
+                .where(
+                    sql.DELIVERIES.c.lease_owner == owner,
+                    sql.DELIVERIES.c.status == "pending",
+                )
+                .values(lease_owner=None, lease_expires_at=None)
+            )
+        else:
+            result = session.execute(
+                sql.RELEASE, {"ids": sorted(delivery_ids), "owner": owner}
+            )
+        return _rowcount(result)
+
+
+@dataclass(frozen=True)
+class _HookView:
+    """What a claim needs of a hook."""
+
+    connector: str
+    settings: dict[str, Any]
+    secrets: tuple[str, ...]
+    failing: bool
+
+
+def _hooks_of(
+    session: Session, hook_ids: set[str], now: datetime
+) -> dict[str, _HookView]:
+    """The connector, settings and secrets in force of each hook, in one query."""
+    settings: dict[str, tuple[str, dict[str, Any], bool]] = {}
+    secrets: dict[str, list[Any]] = {hook_id: [] for hook_id in hook_ids}
+    for row in session.execute(sql.HOOKS_WITH_SECRETS, {"ids": sorted(hook_ids)}):
+        failing = row.failing_since is not None
+        settings[row.id] = (row.connector, row.settings or {}, failing)
+        if row.secret is not None:
+            secrets[row.id].append(row)
+
+    return {
+        hook_id: _HookView(
+            connector,
+            values,
+            tuple(secrets_in_force(_with_secrets(secrets[hook_id]), now)),
+            failing,
         )
-        return result.rowcount or 0
+        for hook_id, (connector, values, failing) in settings.items()
+    }
+
+
+def _with_secrets(rows: list[Any]) -> Hook:
+    # secrets_in_force reads only the .secrets of the hook it is given.
+    return cast(Hook, SimpleNamespace(secrets=rows))
+
+
+def _rowcount(result: Any) -> int:
+    """Rows an UPDATE matched; Session.execute is typed as returning rows."""
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def _next_state(
@@ -196,6 +293,7 @@ def _next_state(
     attempts = item.claimed.request.attempt
     values: dict[str, object] = {
         "delivery_id": item.claimed.request.delivery_id,
+        "owner": item.claimed.owner,
         "status": "pending",
         "attempts": attempts,
         "next_attempt_at": now,
@@ -245,23 +343,15 @@ def _next_state(
 
 
 def _update_hooks(
-    session, now: datetime, succeeded: set[str], struggling: set[str]
-) -> None:  # type: ignore[no-untyped-def]
+    session: Session, now: datetime, succeeded: set[str], struggling: set[str]
+) -> None:
     if succeeded:
-        session.execute(
-            update(Hook)
-            .where(Hook.id.in_(succeeded), Hook.failing_since.is_not(None))
-            .values(failing_since=None)
-        )
+        session.execute(sql.HOOKS_RECOVERED, {"ids": sorted(succeeded)})
 
     if not struggling:
         return
 
-    session.execute(
-        update(Hook)
-        .where(Hook.id.in_(struggling), Hook.failing_since.is_(None))
-        .values(failing_since=now)
-    )
+    session.execute(sql.HOOKS_STRUGGLING, {"ids": sorted(struggling), "now": now})
     cutoff = now - schedule.DISABLE_AFTER
     stale = session.scalars(
         select(Hook.id).where(
@@ -288,7 +378,7 @@ def _update_hooks(
         logger.warning("disabled hook %s: its deliveries failed for 5 days", hook_id)
 
 
-def _hook_gone(session, hook_id: str, action: str, now: datetime) -> None:  # type: ignore[no-untyped-def]
+def _hook_gone(session: Session, hook_id: str, action: str, now: datetime) -> None:
     if action == "delete":
         remove_hook(session, hook_id)
         logger.warning("deleted hook %s: the target answered 410 Gone", hook_id)

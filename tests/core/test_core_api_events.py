@@ -9,7 +9,7 @@ import requests
 from sqlalchemy import func, select
 from standardwebhooks.webhooks import Webhook
 
-from connector.store import Delivery, Event, open_database
+from connector.store import Delivery, Event, Organisation, open_database
 from tests.conftest import ORGANISATION, shared_events
 from tests.support.served import ServedHub
 
@@ -220,3 +220,13 @@ def test_no_event_is_stored_for_the_key_of_another_organisation(client, other_ke
     assert response.status_code == 422
     assert "organisation.id" in response.get_json()["error"]["fields"]
     assert ORGANISATION in response.get_json()["error"]["fields"]["organisation.id"][0]
+
+
+def test_an_unnamed_organisation_takes_its_name_from_its_events(client, hub, auth):
+    event = shared_events()[0]
+
+    client.post("/v1/events", json=event, headers=auth)
+
+    with hub.database.session() as session:
+        stored = session.get(Organisation, event["organisation"]["id"])
+    assert stored.name == event["organisation"]["name"]

@@ -1,0 +1,1 @@
+"""Scale-out on PostgreSQL: several worker and web processes, one database."""

@@ -1,0 +1,115 @@
+"""Slow hooks keep to their lane; wake-ups go to one idle thread at a time."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from connector.delivery.lanes import HookLanes
+from connector.delivery.worker import Wakeup
+
+
+def test_a_quick_hook_may_take_every_thread():
+    lanes = HookLanes(lanes=1, slow_seconds=1.0)
+
+    entered = [lanes.enter("hk_quick") for _ in range(4)]
+    lanes.leave("hk_quick", seconds=0.01, attempted=1)
+
+    assert entered == [True] * 4
+    assert lanes.crowded() == []
+
+
+def test_a_slow_hook_gets_one_lane_and_is_crowded_while_it_is_taken():
+    lanes = HookLanes(lanes=1, slow_seconds=1.0)
+    assert lanes.enter("hk_slow")
+    lanes.leave("hk_slow", seconds=3.0, attempted=2)
+
+    first = lanes.enter("hk_slow")
+    second = lanes.enter("hk_slow")
+    crowded = lanes.crowded()
+    lanes.leave("hk_slow", seconds=1.5, attempted=1)
+
+    assert first
+    assert not second
+    assert crowded == ["hk_slow"]
+    assert lanes.crowded() == []
+    assert lanes.enter("hk_other")
+
+
+def test_a_slow_hook_that_turns_quick_is_free_again():
+    lanes = HookLanes(lanes=1, slow_seconds=1.0)
+    lanes.enter("hk")
+    lanes.leave("hk", seconds=2.0, attempted=1)
+    lanes.enter("hk")
+    lanes.leave("hk", seconds=0.1, attempted=1)
+
+    assert lanes.enter("hk")
+    assert lanes.enter("hk")
+
+
+def test_the_slow_mark_wears_off():
+    lanes = HookLanes(lanes=1, slow_seconds=1.0, memory_seconds=0.05)
+    lanes.enter("hk")
+    lanes.leave("hk", seconds=2.0, attempted=1)
+    lanes.enter("hk")
+    time.sleep(0.1)
+
+    assert lanes.enter("hk")
+
+
+def test_hand_backs_without_an_attempt_leave_the_mark_alone():
+    lanes = HookLanes(lanes=1, slow_seconds=1.0)
+    lanes.enter("hk")
+    lanes.leave("hk", seconds=2.0, attempted=1)
+    lanes.enter("hk")
+    lanes.leave("hk", seconds=0.0, attempted=0)
+    lanes.enter("hk")
+
+    assert not lanes.enter("hk")
+
+
+def test_one_notification_wakes_one_waiting_thread():
+    wakeup = Wakeup()
+    woken: list[bool] = []
+    threads = [
+        threading.Thread(target=lambda: woken.append(wakeup.wait(1.0)))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.2)
+
+    wakeup.notify()
+    for thread in threads:
+        thread.join(timeout=5)
+
+    assert sorted(woken) == [False, False, True]
+
+
+def test_a_stop_wakes_every_waiting_thread():
+    wakeup = Wakeup()
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=wakeup.wait, args=(30.0, stop)) for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.1)
+
+    stop.set()
+    wakeup.notify_all()
+    for thread in threads:
+        thread.join(timeout=5)
+
+    assert not any(thread.is_alive() for thread in threads)
+
+
+def test_a_notification_with_no_one_waiting_is_kept_for_the_next():
+    wakeup = Wakeup()
+    wakeup.notify()
+
+    started = time.monotonic()
+    woken = wakeup.wait(5.0)
+
+    assert woken
+    assert time.monotonic() - started < 1.0

@@ -1,0 +1,82 @@
+"""One slow or dead target never stalls the others' deliveries."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.scale.support import add_hook, count, queue_events, start_worker, wait_until
+from tests.support import processes
+from tests.support.sink import Answer
+
+
+@pytest.fixture(params=["refusing", "hung"])
+def down_target(request) -> Iterator[str]:
+    """A target that refuses connections, or takes them and never answers."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    if request.param == "refusing":
+        listener.close()
+    else:
+        listener.listen(256)
+    yield f"http://127.0.0.1:{port}/hook"
+    listener.close()
+
+
+def test_a_target_that_is_down_does_not_stall_one_that_is_up(
+    pg_url, hub, sink, down_target
+):
+    add_hook(hub, down_target, timeout=1.0)
+    add_hook(hub, sink.url)
+    queue_events(hub, 100)
+
+    worker = start_worker(pg_url, EVENTHUB_WORKERS="4")
+    started = time.monotonic()
+    try:
+        flowed = wait_until(
+            lambda: (
+                count(hub, "SELECT count(*) FROM deliveries WHERE status = 'delivered'")
+                == 100
+            ),
+            timeout=20,
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        processes.stop(worker)
+
+    tried = count(
+        hub,
+        "SELECT count(*) FROM attempts JOIN deliveries d ON d.id = delivery_id "
+        "WHERE d.status = 'pending'",
+    )
+    waiting = count(hub, "SELECT count(*) FROM deliveries WHERE status = 'pending'")
+    assert flowed
+    assert waiting == 100
+    # One try per thread finds it down; then a refusing target is left alone
+    # a while, and a hung one keeps one thread, trying once a second.
+    assert tried <= 4 + elapsed + 2
+
+
+def test_a_slow_target_gets_one_thread_and_the_others_flow(
+    pg_url, hub, sink, second_sink
+):
+    second_sink.default = Answer(delay=3.0)
+    add_hook(hub, second_sink.url)
+    add_hook(hub, sink.url)
+    queue_events(hub, 40)
+
+    worker = start_worker(pg_url, EVENTHUB_WORKERS="4")
+    try:
+        flowed = wait_until(lambda: len(sink.received) >= 40, timeout=12)
+        slow = second_sink.started
+    finally:
+        processes.stop(worker)
+
+    # Without lanes each thread would spend 8 x 3 s on the slow target's
+    # share of its first batch before reaching the quick one's.
+    assert flowed
+    assert slow < 12
