@@ -104,7 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--secret", envvar="EVENTHUB_LISTEN_SECRET", help="The hook's whsec_ secret."
 )

@@ -41,7 +41,7 @@ def _common(function: Any) -> Any:
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", type=int, help="Delivery threads (EVENTHUB_WORKERS).")
 @_common
 @pass_hub
@@ -68,7 +68,7 @@ def serve(
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--processes", type=int, help="Web processes (EVENTHUB_WEB_PROCESSES, 2)."
 )
@@ -85,7 +85,7 @@ def web(
     threads: int | None,
     allow_private_targets: bool | None,
 ) -> None:
-    """Run only the API, under gunicorn; ``eventhub worker`` processes deliver.
+    """Run only the API, under gunicorn; "eventhub worker" processes deliver.
 
     Stops gracefully on SIGTERM: requests being answered finish first.
     """
