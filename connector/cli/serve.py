@@ -142,7 +142,17 @@ class _Stop(Exception):
 
 
 def _serve_http(app: Any, host: str, port: int) -> None:
-    server = create_server(app, host=host, port=port, threads=HTTP_THREADS)
+    # Waitress reads a whole body before the app sees it. Bodies just over the
+    # limit still reach the app, which answers 413 in the JSON error shape;
+    # far larger ones are refused by waitress before they fill the memory.
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    server = create_server(
+        app,
+        host=host,
+        port=port,
+        threads=HTTP_THREADS,
+        max_request_body_size=max(4 * limit, 8 * 1024 * 1024),
+    )
     # The real port, when 0 asked the system for a free one; scripts read it.
     click.echo(f"eventhub serving on http://{host}:{server.effective_port}")
 
