@@ -12,6 +12,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,7 +45,8 @@ DELIVERY_SECONDS = 60.0
 @click.option(
     "--workdir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Keep the database and what arrived here; a temporary folder by default.",
+    help="Keep the database and what arrived here; by default a temporary "
+    "folder, removed at the end.",
 )
 def demo(events_dir: Path | None, workdir: Path | None) -> None:
     """Run the hub on a fresh SQLite file and deliver sample events to a receiver."""
@@ -106,7 +108,12 @@ def demo(events_dir: Path | None, workdir: Path | None) -> None:
         for process in processes:
             process.wait(timeout=15)
 
-    _report(rows, received_file)
+    try:
+        _report(rows, received_file)
+    finally:
+        # A folder the user named is theirs to keep; a temporary one is not.
+        if workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 class _Api:
