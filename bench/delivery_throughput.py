@@ -3,8 +3,8 @@
 The quick, SQLite-only part of ``bench/scale_out.py``, for a machine without
 PostgreSQL. In one run, against the same loopback sink:
 
-* reference: a bare ``requests.Session`` loop POSTing the same bodies, one at a
-  time, with nothing stored;
+* reference: a bare loop of urllib3, the client the hub delivers with,
+  POSTing the same bodies, one at a time, with nothing stored;
 * hub: ``eventhub serve`` on a fresh SQLite file delivering as many events,
   each recorded durably (attempt row, delivery state) before it counts.
 
@@ -40,7 +40,7 @@ def main() -> None:
         hub = durable_rate(database_url, ["serve", "--port", "0"], 1, args.events)
 
     print(f"events: {args.events}")
-    print(f"bare requests.Session loop : {bare:8.0f} posts/s   (reference)")
+    print(f"bare urllib3 loop          : {bare:8.0f} posts/s   (reference)")
     print(f"eventhub serve, durable    : {hub:8.0f} deliveries/s")
     print(f"ratio hub / bare           : {hub / bare:8.2f}")
 

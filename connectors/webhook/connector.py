@@ -8,12 +8,21 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from http.client import RemoteDisconnected
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-import requests
+import certifi
+import urllib3
 from marshmallow import Schema
-from urllib3.exceptions import NameResolutionError, NewConnectionError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
 
 from connector import __version__
 from connector.base import (
@@ -26,7 +35,7 @@ from connector.base import (
 from connector.errors import InvalidInputError
 from connector.signing import headers_for
 from connectors.webhook.backoff import backoff
-from connectors.webhook.guard import GuardedAdapter, is_public, refusal
+from connectors.webhook.guard import GuardedPoolManager, is_public, refusal
 from connectors.webhook.settings import WebhookSettingsSchema
 
 logger = logging.getLogger(__name__)
@@ -35,6 +44,9 @@ USER_AGENT = f"eventhub/{__version__}"
 RESPONSE_LIMIT = 64 * 1024
 CONNECT_TIMEOUT = 5.0
 RETRY_STATUSES = frozenset({408, 429})
+# Hosts a worker thread keeps connections to; the least recently used beyond
+# this are closed.
+POOLED_HOSTS = 64
 
 
 class WebhookConnector(BaseConnector):
@@ -50,14 +62,24 @@ class WebhookConnector(BaseConnector):
 
     def __init__(self, options: ConnectorOptions | None = None) -> None:
         super().__init__(options)
-        self.session = requests.Session()
-        # Proxies from the environment would make the guard check the proxy's
-        # address instead of the target's.
-        self.session.trust_env = False
-        if not self.options.allow_private_targets:
-            adapter = GuardedAdapter()
-            self.session.mount("http://", adapter)
-            self.session.mount("https://", adapter)
+
+        # urllib3 rather than requests: a worker spends most of its time in
+        # this one POST, and requests' sessions, cookies and hooks cost more
+        # CPU than the request itself (bench/scale_out.py shows both). Each
+        # worker thread has its own connector, so one connection per host is
+        # enough. urllib3 reads no proxy from the environment, which keeps the
+        # guard checking the target's address rather than a proxy's.
+        manager = (
+            urllib3.PoolManager
+            if self.options.allow_private_targets
+            else GuardedPoolManager
+        )
+        self.pool = manager(
+            num_pools=POOLED_HOSTS,
+            maxsize=1,
+            retries=False,
+            ca_certs=certifi.where(),
+        )
 
     @classmethod
     def check_options(
@@ -139,7 +161,7 @@ class WebhookConnector(BaseConnector):
 
     def close(self) -> None:
         """Close pooled connections."""
-        self.session.close()
+        self.pool.clear()
 
     def _headers(self, request: DeliveryRequest) -> dict[str, str]:
         custom: Mapping[str, str] = request.settings.get("headers") or {}
@@ -157,15 +179,8 @@ class WebhookConnector(BaseConnector):
         self, url: str, host: str, payload: str, headers: dict[str, str], timeout: float
     ) -> DeliveryResult:
         try:
-            response = self.session.post(
-                url,
-                data=payload.encode("utf-8"),
-                headers=headers,
-                timeout=(min(CONNECT_TIMEOUT, timeout), timeout),
-                allow_redirects=False,
-                stream=True,
-            )
-        except requests.RequestException as exc:
+            response = self._send(url, payload.encode("utf-8"), headers, timeout)
+        except HTTPError as exc:
             return _transport_failure(exc, host, timeout)
         except Exception as exc:
             # Settings are checked when the hook is made, so this is a bug or
@@ -177,15 +192,55 @@ class WebhookConnector(BaseConnector):
                 f"{type(exc).__name__}. See the hub's log.",
             )
 
-        try:
-            body = response.raw.read(RESPONSE_LIMIT, decode_content=True)
-            text = body.decode("utf-8", "replace")
-        except Exception:  # a body cut short is no reason to doubt the status
-            text = ""
-        finally:
-            response.close()
+        return classify(response.status, response.headers, _read_answer(response))
 
-        return classify(response.status_code, response.headers, text)
+    def _send(
+        self, url: str, body: bytes, headers: dict[str, str], timeout: float
+    ) -> urllib3.BaseHTTPResponse:
+        """POST once, or twice if a kept-alive connection had been dropped.
+
+        A target may close an idle connection just as a request goes out on
+        it; that says nothing about the target, so the request is sent again
+        at once on a new connection. Receivers deduplicate on ``webhook-id``,
+        so the rare second copy of a request that did arrive is harmless.
+        """
+        for last in (False, True):
+            try:
+                return self.pool.request(
+                    "POST",
+                    url,
+                    body=body,
+                    headers=headers,
+                    timeout=urllib3.Timeout(
+                        connect=min(CONNECT_TIMEOUT, timeout), read=timeout
+                    ),
+                    redirect=False,
+                    preload_content=False,
+                )
+            except ProtocolError as exc:
+                if last or not isinstance(_root(exc), ConnectionError):
+                    raise
+                logger.debug("a kept-alive connection was closed; sending again")
+
+        raise AssertionError("unreachable")
+
+
+def _read_answer(response: urllib3.BaseHTTPResponse) -> str:
+    """The start of the answer's body; the connection is kept only if all was read."""
+    body = b""
+    try:
+        body = response.read(RESPONSE_LIMIT, decode_content=True)
+    except Exception:  # a body cut short is no reason to doubt the status
+        response.close()
+    else:
+        if len(body) >= RESPONSE_LIMIT:
+            # Reading the rest of a large answer to keep the connection
+            # would cost more than opening a new one.
+            response.close()
+    finally:
+        response.release_conn()
+
+    return body.decode("utf-8", "replace")
 
 
 def _target(url: str) -> str:
@@ -246,9 +301,7 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())
 
 
-def _transport_failure(
-    exc: requests.RequestException, host: str, timeout: float
-) -> DeliveryResult:
+def _transport_failure(exc: HTTPError, host: str, timeout: float) -> DeliveryResult:
     # Messages are written here rather than taken from the exception, whose
     # text holds the full URL, and a URL can carry a secret (Zapier's does).
     refused = refusal(exc)
@@ -257,18 +310,21 @@ def _transport_failure(
         return DeliveryResult(Outcome.FAILED, error=message)
 
     # Only a target that takes no connection at all is paused for everyone;
-    # a slow answer may come from one hook's own short timeout.
+    # a slow answer may come from one hook's own short timeout. Subclasses
+    # come first: a refused connection is also a kind of connect timeout.
     unreachable = False
-    if isinstance(exc, requests.ConnectTimeout):
+    if isinstance(exc, NewConnectionError):
+        error = f"Could not connect to {host}: {_root_reason(exc)}."
+        unreachable = True
+    elif isinstance(exc, ConnectTimeoutError):
         error = f"Connecting to {host} timed out."
         unreachable = True
-    elif isinstance(exc, requests.ReadTimeout):
+    elif isinstance(exc, ReadTimeoutError):
         error = f"{host} did not answer within {timeout:g} s."
-    elif isinstance(exc, requests.exceptions.SSLError):
+    elif isinstance(exc, SSLError):
         error = f"The TLS handshake with {host} failed; check its certificate."
-    elif isinstance(exc, requests.ConnectionError):
-        error = f"Could not connect to {host}: {_root_reason(exc)}."
-        unreachable = _never_connected(exc)
+    elif isinstance(exc, ProtocolError):
+        error = f"The connection to {host} broke: {_root_reason(exc)}."
     else:
         error = f"The request to {host} failed: {type(exc).__name__}."
     return DeliveryResult(
@@ -276,21 +332,26 @@ def _transport_failure(
     )
 
 
-def _never_connected(exc: BaseException) -> bool:
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, (NewConnectionError, NameResolutionError))
-
-
-def _root_reason(exc: BaseException) -> str:
+def _root(exc: BaseException) -> BaseException:
+    """The innermost exception that ``exc`` wraps."""
     current: Any = exc
     for _ in range(10):
         inner = getattr(current, "reason", None) or current.__cause__
-        if inner is None and current.args and isinstance(current.args[0], Exception):
-            inner = current.args[0]
+        if inner is None:
+            inner = next(
+                (arg for arg in current.args if isinstance(arg, BaseException)), None
+            )
         if inner is None:
             break
         current = inner
 
+    return current
+
+
+def _root_reason(exc: BaseException) -> str:
+    current = _root(exc)
+    if isinstance(current, RemoteDisconnected):
+        return "it closed the connection without answering"
     if isinstance(current, OSError) and current.strerror:
         return current.strerror.lower()
     if "resolution" in type(current).__name__.lower():

@@ -14,7 +14,7 @@ import ipaddress
 import socket
 from typing import Any
 
-from requests.adapters import HTTPAdapter
+from urllib3 import PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NameResolutionError, NewConnectionError
@@ -97,19 +97,19 @@ class GuardedHTTPSConnectionPool(HTTPSConnectionPool):
     ConnectionCls = GuardedHTTPSConnection
 
 
-class GuardedAdapter(HTTPAdapter):
-    """A requests adapter whose connections refuse non-public addresses."""
+class GuardedPoolManager(PoolManager):
+    """A pool manager whose connections refuse non-public addresses."""
 
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pool_classes_by_scheme = {
             "http": GuardedHTTPConnectionPool,
             "https": GuardedHTTPSConnectionPool,
         }
 
 
 def refusal(exc: BaseException) -> PrivateTargetError | None:
-    """Find a :class:`PrivateTargetError` inside a requests exception."""
+    """Find a :class:`PrivateTargetError` inside an HTTP client's exception."""
     seen: set[int] = set()
     pending: list[Any] = [exc]
     while pending:

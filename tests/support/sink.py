@@ -17,6 +17,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    client_port: int = 0
     at: float = field(default_factory=time.monotonic)
 
 
@@ -104,7 +105,10 @@ class _Handler(BaseHTTPRequestHandler):
         with self.server.arrived:
             self.server.received.append(
                 Received(
-                    self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                    self.client_address[1],
                 )
             )
             self.server.arrived.notify_all()
