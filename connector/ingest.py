@@ -10,13 +10,23 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    Connection,
+    Insert,
+    Select,
+    Table,
+    bindparam,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 
 from connector import jsonbody, mapper
 from connector.catalogue import validate_event, validate_events
@@ -25,12 +35,57 @@ from connector.clock import new_id, parse_time, utcnow
 from connector.delivery.listen_pg import notify_workers
 from connector.errors import InvalidInputError
 from connector.store import Database, Delivery, Event, Hook, Organisation
+from connector.store.database import clock
 
 logger = logging.getLogger(__name__)
 
-# Two writers may race to store the same new event id on PostgreSQL; the loser
-# sees a unique-key error and simply runs again, finding the event stored.
-RACE_RETRIES = 3
+# Statements built once from the tables: an ingest of one event runs each of
+# them, and going through the ORM per request cost several times the SQL.
+EVENTS: Table = Event.__table__  # type: ignore[assignment]
+HOOKS: Table = Hook.__table__  # type: ignore[assignment]
+ORGANISATIONS: Table = Organisation.__table__  # type: ignore[assignment]
+DELIVERIES: Table = Delivery.__table__  # type: ignore[assignment]
+
+NAME_ORGANISATION = (
+    update(ORGANISATIONS)
+    .where(
+        ORGANISATIONS.c.id == bindparam("organisation_id"), ORGANISATIONS.c.name == ""
+    )
+    .values(name=bindparam("name"))
+)
+INSERT_DELIVERIES = insert(DELIVERIES)
+
+
+@cache
+def _insert_events(dialect: str) -> Insert:
+    """Store events whose id is new to their organisation; return their keys.
+
+    An id already stored is passed over by the database itself, so that two
+    requests racing with the same new event cannot both store it.
+    """
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert_(EVENTS)
+        .on_conflict_do_nothing(index_elements=["organisation_id", "event_id"])
+        .returning(EVENTS.c.event_id, EVENTS.c.pk)
+    )
+
+
+@cache
+def _subscriptions_and_clock(dialect: str) -> Select:
+    """The organisation's enabled hooks, each row with the database's clock."""
+    return select(
+        HOOKS.c.id, HOOKS.c.events, HOOKS.c.filter, HOOKS.c.anonymous, clock(dialect)
+    ).where(
+        HOOKS.c.organisation_id == bindparam("organisation_id"),
+        HOOKS.c.enabled.is_(True),
+    )
+
+
+# Per database, the organisations this process has seen named, so that
+# naming one is not tried again on every request. A name is only ever set
+# once, so this never goes stale.
+_named: WeakKeyDictionary[Database, set[str]] = WeakKeyDictionary()
 
 
 @dataclass
@@ -90,16 +145,11 @@ def ingest(
     items = parse_body(body)
     _check_organisation(items, organisation_id)
 
-    for attempt in range(RACE_RETRIES):
-        try:
-            with database.session() as session:
-                result = _store(database, session, organisation_id, items)
-            break
-        except IntegrityError:
-            if attempt == RACE_RETRIES - 1:
-                raise
-            logger.debug("an event id was stored concurrently; trying again")
+    with database.connection() as connection:
+        result = _store(database, connection, organisation_id, items)
 
+    if result.accepted and _name_of(items):
+        _named.setdefault(database, set()).add(organisation_id)
     if notify is not None and result.deliveries:
         notify()
 
@@ -115,45 +165,26 @@ def ingest(
 
 def _store(
     database: Database,
-    session: Session,
+    connection: Connection,
     organisation_id: str,
     items: list[tuple[dict[str, Any], str]],
 ) -> IngestResult:
-    result = IngestResult()
-    ids = [event["id"] for event, _ in items]
-    stored = set(
-        session.scalars(
-            select(Event.event_id).where(
-                Event.organisation_id == organisation_id, Event.event_id.in_(ids)
-            )
-        )
-    )
-
-    fresh: list[tuple[dict[str, Any], str]] = []
+    # An id sent twice in one request is stored once.
+    unique: dict[str, tuple[dict[str, Any], str]] = {}
     for event, text in items:
-        if event["id"] in stored:
-            result.duplicates.append(event["id"])
-            continue
-        stored.add(event["id"])
-        fresh.append((event, text))
-        result.accepted.append(event["id"])
-
-    if not fresh:
-        return result
+        unique.setdefault(event["id"], (event, text))
 
     # An organisation made by `keys create` has no name until its events
     # bring one; Zapier shows it as the connection's label.
-    name = fresh[0][0]["organisation"].get("name")
-    if isinstance(name, str) and name:
-        session.execute(
-            update(Organisation)
-            .where(Organisation.id == organisation_id, Organisation.name == "")
-            .values(name=name[:300])
+    name = _name_of(items)
+    if name and organisation_id not in _named.get(database, ()):
+        connection.execute(
+            NAME_ORGANISATION, {"organisation_id": organisation_id, "name": name[:300]}
         )
 
     received = utcnow()
-    pks = session.scalars(
-        insert(Event).returning(Event.pk, sort_by_parameter_order=True),
+    stored = connection.execute(
+        _insert_events(database.engine.dialect.name),
         [
             {
                 "organisation_id": organisation_id,
@@ -163,31 +194,55 @@ def _store(
                 "received_at": received,
                 "body": text,
             }
-            for event, text in fresh
+            for event, text in unique.values()
         ],
     ).all()
+    keys = {row.event_id: row.pk for row in stored}
 
-    subscriptions = _subscriptions(session, organisation_id)
-    if subscriptions:
-        now = database.now(session)
-        rows = _fan_out(organisation_id, fresh, pks, subscriptions, now)
+    result = IngestResult()
+    fresh: list[tuple[dict[str, Any], str, int]] = []
+    for event, text in items:
+        pk = keys.pop(event["id"], None)
+        if pk is None:
+            result.duplicates.append(event["id"])
+        else:
+            result.accepted.append(event["id"])
+            fresh.append((event, text, pk))
+    if not fresh:
+        return result
+
+    hooks = connection.execute(
+        _subscriptions_and_clock(database.engine.dialect.name),
+        {"organisation_id": organisation_id},
+    ).all()
+    if hooks:
+        now = database.as_time(hooks[0][-1])
+        subscriptions = [
+            mapper.Subscription(row.id, row.events, row.filter or {}, row.anonymous)
+            for row in hooks
+        ]
+        rows = _fan_out(organisation_id, fresh, subscriptions, now)
         if rows:
-            session.execute(insert(Delivery), rows)
-            notify_workers(database, session)
+            connection.execute(INSERT_DELIVERIES, rows)
+            notify_workers(database, connection)
         result.deliveries = len(rows)
 
     return result
 
 
+def _name_of(items: list[tuple[dict[str, Any], str]]) -> str:
+    name = items[0][0]["organisation"].get("name")
+    return name if isinstance(name, str) else ""
+
+
 def _fan_out(
     organisation_id: str,
-    fresh: list[tuple[dict[str, Any], str]],
-    pks: Sequence[int],
+    fresh: list[tuple[dict[str, Any], str, int]],
     subscriptions: list[mapper.Subscription],
     now: Any,
 ) -> list[dict[str, Any]]:
     rows = []
-    for (event, _), pk in zip(fresh, pks, strict=True):
+    for event, _, pk in fresh:
         payloads: dict[bool, str] = {}
         for subscription in mapper.select(subscriptions, event):
             anonymous = subscription.anonymous
@@ -211,18 +266,6 @@ def _fan_out(
             )
 
     return rows
-
-
-def _subscriptions(session: Session, organisation_id: str) -> list[mapper.Subscription]:
-    hooks = session.execute(
-        select(Hook.id, Hook.events, Hook.filter, Hook.anonymous).where(
-            Hook.organisation_id == organisation_id, Hook.enabled.is_(True)
-        )
-    )
-    return [
-        mapper.Subscription(row.id, row.events, row.filter or {}, row.anonymous)
-        for row in hooks
-    ]
 
 
 def _check_organisation(

@@ -46,7 +46,10 @@ def loads(raw: bytes | str, what: str = "The body") -> Any:
     except ValueError as exc:
         raise MalformedInputError(f"{what} is not valid JSON: {exc}.") from exc
 
-    _check(value, what)
+    # A lone surrogate can only come from a \u escape: the UTF-8 decoder
+    # refuses encoded ones. Most bodies have no escapes, and checking their
+    # every string would cost as much as parsing them.
+    _check(value, what, strings="\\u" in text)
     return value
 
 
@@ -68,7 +71,7 @@ def _too_deep(what: str) -> str:
     )
 
 
-def _check(value: Any, what: str) -> None:
+def _check(value: Any, what: str, strings: bool) -> None:
     # Iterative, so that the check itself cannot hit the recursion limit.
     pending: list[tuple[Any, int]] = [(value, 1)]
     while pending:
@@ -78,11 +81,12 @@ def _check(value: Any, what: str) -> None:
 
         if isinstance(current, dict):
             for key, inner in current.items():
-                _check_text(key, what)
+                if strings:
+                    _check_text(key, what)
                 pending.append((inner, depth + 1))
         elif isinstance(current, list):
             pending.extend((inner, depth + 1) for inner in current)
-        elif isinstance(current, str):
+        elif strings and isinstance(current, str):
             _check_text(current, what)
 
 

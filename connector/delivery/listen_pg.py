@@ -20,7 +20,7 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from connector.store import Database
@@ -38,7 +38,7 @@ CHECK_SECONDS = 30.0
 RECONNECT_SECONDS = 2.0
 
 
-def notify_workers(database: Database, session: Session) -> None:
+def notify_workers(database: Database, session: Session | Connection) -> None:
     """Queue a wake-up for every listening worker, sent when ``session`` commits.
 
     Does nothing on SQLite, where the embedded mode wakes its workers in

@@ -15,12 +15,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import (
+    DateTime,
+    String,
+    create_engine,
+    event,
+    literal_column,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import ColumnElement
 
 from connector.errors import ConfigError
 
@@ -45,6 +55,16 @@ class Database:
         self.engine = _create_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # A lone read on PostgreSQL needs no transaction around it, and
+        # leaving it out saves the BEGIN and COMMIT round trips.
+        self._reader = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        #: The database's clock as a column, to read it in a query that runs
+        #: anyway; :meth:`as_time` turns its value into a ``datetime``.
+        self.clock = clock(self.engine.dialect.name)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -52,21 +72,32 @@ class Database:
         with self._sessions() as session, session.begin():
             yield session
 
-    def now(self, session: Session) -> datetime:
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A connection in a transaction, without the ORM's per-session cost.
+
+        For the paths that run on every request or batch and need no objects.
+        """
+        with self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads only, outside a transaction where it can be."""
+        with self._reader.connect() as connection:
+            yield connection
+
+    def now(self, session: Session | Connection) -> datetime:
         """The database's current time, as naive UTC.
 
         Leases and due times are compared against this, never a worker's own
         clock, so workers on machines whose clocks drift still agree.
         """
-        if self.is_sqlite:
-            value = session.execute(
-                text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")
-            ).scalar_one()
-            return datetime.fromisoformat(value)
+        return self.as_time(session.execute(select(self.clock)).scalar_one())
 
-        return session.execute(
-            text("SELECT clock_timestamp() AT TIME ZONE 'UTC'")
-        ).scalar_one()
+    def as_time(self, value: Any) -> datetime:
+        """A value of :attr:`clock` as a naive UTC ``datetime``."""
+        return datetime.fromisoformat(value) if self.is_sqlite else value
 
     def upgrade(self) -> None:
         """Bring the schema up to the newest migration."""
@@ -88,6 +119,16 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def clock(dialect: str) -> ColumnElement[Any]:
+    """The current time on a database of ``dialect``, as a column.
+
+    Naive UTC on PostgreSQL; on SQLite, text for :meth:`Database.as_time`.
+    """
+    if dialect == "sqlite":
+        return literal_column("strftime('%Y-%m-%d %H:%M:%f', 'now')", String)
+    return literal_column("clock_timestamp() AT TIME ZONE 'UTC'", DateTime)
 
 
 def open_database(url: str, upgrade: bool = True) -> Database:

@@ -230,3 +230,17 @@ def test_an_unnamed_organisation_takes_its_name_from_its_events(client, hub, aut
     with hub.database.session() as session:
         stored = session.get(Organisation, event["organisation"]["id"])
     assert stored.name == event["organisation"]["name"]
+
+
+def test_an_organisation_is_named_by_its_first_event_that_has_a_name(
+    client, hub, auth
+):
+    first, second = shared_events()[:2]
+    first["organisation"].pop("name")
+
+    client.post("/v1/events", json=first, headers=auth)
+    client.post("/v1/events", json=second, headers=auth)
+
+    with hub.database.session() as session:
+        stored = session.get(Organisation, second["organisation"]["id"])
+    assert stored.name == second["organisation"]["name"]
