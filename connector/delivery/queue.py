@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, select, update
+from sqlalchemy import CursorResult, Executable, and_, select, update
 from sqlalchemy.orm import Session
 
 from connector.base import DeliveryRequest, DeliveryResult, Outcome
@@ -166,7 +166,13 @@ def record(
         now = database.now(session)
         attempts = [_attempt_row(item) for item in finished if item.result.attempted]
         if attempts:
-            session.execute(sql.INSERT_ATTEMPTS, attempts)
+            _write_rows(
+                database,
+                session,
+                attempts,
+                sql.INSERT_ATTEMPTS,
+                sql.ARRAY_INSERT_ATTEMPTS,
+            )
 
         # Sorted by id so that two transactions touching the same rows (a
         # lease renewal and this) lock them in one order and cannot deadlock.
@@ -174,9 +180,9 @@ def record(
             (_next_state(item, now, rng) for item in finished),
             key=lambda state: str(state["delivery_id"]),
         )
-        # One statement, compiled once and run for every row (executemany):
-        # building an UPDATE per delivery cost more than the HTTP calls.
-        written = session.execute(sql.RECORD_STATE, states)
+        written = _write_rows(
+            database, session, states, sql.RECORD_STATE, sql.ARRAY_RECORD_STATE
+        )
         if database.engine.dialect.supports_sane_multi_rowcount and (
             _rowcount(written) < len(states)
         ):
@@ -397,6 +403,27 @@ def _hook_gone(session: Session, hook_id: str, action: str, now: datetime) -> No
         )
     )
     logger.warning("disabled hook %s: the target answered 410 Gone", hook_id)
+
+
+def _write_rows(
+    database: Database,
+    session: Session,
+    rows: list[dict[str, object]],
+    per_row: Executable,
+    with_arrays: Executable,
+) -> Any:
+    """Write ``rows`` in one round trip.
+
+    SQLite runs ``per_row`` once per row (executemany), compiled once:
+    building a statement per delivery cost more than the HTTP calls.
+    PostgreSQL runs ``with_arrays`` once, with a list of values per column.
+    """
+    if database.is_sqlite:
+        return session.execute(per_row, rows)
+
+    return session.execute(
+        with_arrays, {name: [row[name] for row in rows] for name in rows[0]}
+    )
 
 
 def _attempt_row(item: Finished) -> dict[str, object]:
