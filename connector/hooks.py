@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 from marshmallow import validates as validates_field
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
 from connector import mapper
@@ -175,7 +175,7 @@ def delete_hook(database: Database, organisation_id: str, hook_id: str) -> None:
     logger.info("deleted hook %s", hook_id)
 
 
-def remove_hook(session: Session, hook_id: str) -> None:
+def remove_hook(session: Session | Connection, hook_id: str) -> None:
     """Delete a hook and its deliveries inside an open transaction."""
     # Deleted explicitly rather than left to ON DELETE CASCADE, which SQLite
     # applies only when foreign keys are switched on for the connection.

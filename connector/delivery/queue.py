@@ -24,8 +24,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, and_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, CursorResult, Executable, and_, select, update
 
 from connector.base import DeliveryRequest, DeliveryResult, Outcome
 from connector.delivery import schedule
@@ -81,7 +80,7 @@ def claim(
         lease_seconds: How long the lease lasts unless renewed.
         exclude_hooks: Hooks whose deliveries to leave for others.
     """
-    with database.session() as session:
+    with database.connection() as session:
         if database.is_sqlite:
             now = database.now(session)
         else:
@@ -131,7 +130,7 @@ def renew(
     if not delivery_ids:
         return 0
 
-    with database.session() as session:
+    with database.connection() as session:
         now = database.now(session)
         result = session.execute(
             sql.RENEW,
@@ -162,7 +161,7 @@ def record(
     if not finished:
         return
 
-    with database.session() as session:
+    with database.connection() as session:
         now = database.now(session)
         attempts = [_attempt_row(item) for item in finished if item.result.attempted]
         if attempts:
@@ -232,7 +231,7 @@ def release(
     if delivery_ids is not None and not delivery_ids:
         return 0
 
-    with database.session() as session:
+    with database.connection() as session:
         if delivery_ids is None:
             result = session.execute(
                 update(sql.DELIVERIES)
@@ -260,7 +259,7 @@ class _HookView:
 
 
 def _hooks_of(
-    session: Session, hook_ids: set[str], now: datetime
+    session: Connection, hook_ids: set[str], now: datetime
 ) -> dict[str, _HookView]:
     """The connector, settings and secrets in force of each hook, in one query."""
     settings: dict[str, tuple[str, dict[str, Any], bool]] = {}
@@ -288,7 +287,7 @@ def _with_secrets(rows: list[Any]) -> Hook:
 
 
 def _rowcount(result: Any) -> int:
-    """Rows an UPDATE matched; Session.execute is typed as returning rows."""
+    """Rows an UPDATE matched; execute is typed as returning rows."""
     return cast(CursorResult[Any], result).rowcount or 0
 
 
@@ -349,7 +348,7 @@ def _next_state(
 
 
 def _update_hooks(
-    session: Session, now: datetime, succeeded: set[str], struggling: set[str]
+    session: Connection, now: datetime, succeeded: set[str], struggling: set[str]
 ) -> None:
     if succeeded:
         session.execute(sql.HOOKS_RECOVERED, {"ids": sorted(succeeded)})
@@ -384,7 +383,7 @@ def _update_hooks(
         logger.warning("disabled hook %s: its deliveries failed for 5 days", hook_id)
 
 
-def _hook_gone(session: Session, hook_id: str, action: str, now: datetime) -> None:
+def _hook_gone(session: Connection, hook_id: str, action: str, now: datetime) -> None:
     if action == "delete":
         remove_hook(session, hook_id)
         logger.warning("deleted hook %s: the target answered 410 Gone", hook_id)
@@ -407,7 +406,7 @@ def _hook_gone(session: Session, hook_id: str, action: str, now: datetime) -> No
 
 def _write_rows(
     database: Database,
-    session: Session,
+    session: Connection,
     rows: list[dict[str, object]],
     per_row: Executable,
     with_arrays: Executable,
