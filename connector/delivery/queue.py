@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
@@ -39,6 +40,24 @@ RESPONSE_LIMIT = 64 * 1024
 
 
 @dataclass(frozen=True)
+class ClockReading:
+    """The database's time as read once, carried on by this machine's clock.
+
+    A batch is recorded seconds after it was claimed; adding the time passed
+    on the monotonic clock to the database time read at the claim saves the
+    record a round trip, and over seconds the two clocks cannot drift apart
+    by anything that leases or retry times would notice.
+    """
+
+    at: datetime
+    read_at: float = field(default_factory=time.monotonic)
+
+    def now(self) -> datetime:
+        """The database's time now, as far as this reading tells."""
+        return self.at + timedelta(seconds=time.monotonic() - self.read_at)
+
+
+@dataclass(frozen=True)
 class Claimed:
     """A delivery this worker holds, with what it needs to deliver it.
 
@@ -47,12 +66,14 @@ class Claimed:
         connector: The hook's connector name.
         owner: The lease owner that claimed it.
         hook_failing: Whether the hook's deliveries were failing when claimed.
+        clock: The database's time when it was claimed.
     """
 
     request: DeliveryRequest
     connector: str
     owner: str = ""
     hook_failing: bool = False
+    clock: ClockReading | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +106,7 @@ def claim(
             now = database.now(session)
         else:
             now = session.execute(sql.WALK_THE_DUE_INDEX).scalar_one()
+        clock = ClockReading(now)
 
         # The columns come back from the UPDATE itself: one round trip fewer
         # than reading the rows again.
@@ -118,6 +140,7 @@ def claim(
             connector=hooks[row.hook_id].connector,
             owner=owner,
             hook_failing=hooks[row.hook_id].failing,
+            clock=clock,
         )
         for row in sorted(rows, key=lambda row: row.next_attempt_at)
     ]
@@ -162,7 +185,8 @@ def record(
         return
 
     with database.connection() as session:
-        now = database.now(session)
+        clock = finished[0].claimed.clock
+        now = clock.now() if clock is not None else database.now(session)
         attempts = [_attempt_row(item) for item in finished if item.result.attempted]
         if attempts:
             _write_rows(

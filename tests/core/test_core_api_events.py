@@ -232,9 +232,7 @@ def test_an_unnamed_organisation_takes_its_name_from_its_events(client, hub, aut
     assert stored.name == event["organisation"]["name"]
 
 
-def test_an_organisation_is_named_by_its_first_event_that_has_a_name(
-    client, hub, auth
-):
+def test_an_organisation_is_named_by_its_first_event_that_has_a_name(client, hub, auth):
     first, second = shared_events()[:2]
     first["organisation"].pop("name")
 

@@ -5,11 +5,14 @@ Time is moved by making a delivery due in the database, never by sleeping.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
+from connector.base import DeliveryResult, Outcome
 from connector.delivery import queue, schedule
 from connector.delivery.worker import drain
 from connector.store import Delivery, Hook
@@ -275,3 +278,27 @@ def test_a_dead_target_waits_untried_while_other_targets_flow(client, auth, hub,
     assert sorted(row["attempts"] for row in dead) == [0, 0, 1]
     untried = [row for row in dead if row["attempts"] == 0]
     assert all(row["lastError"].startswith("Not tried") for row in untried)
+
+
+def test_a_clock_reading_moves_on_with_the_time_passed_since():
+    read = datetime(2026, 3, 4, 5, 6, 7)
+    reading = queue.ClockReading(read, read_at=time.monotonic() - 90)
+
+    now = reading.now()
+
+    assert timedelta(seconds=90) <= now - read < timedelta(seconds=95)
+
+
+def test_a_batch_is_recorded_at_the_claims_clock_plus_the_time_taken(hub, emitted):
+    claimed = queue.claim(hub.database, "worker-a", 10, lease_seconds=60)
+    late = queue.ClockReading(claimed[0].clock.at, claimed[0].clock.read_at - 3600)
+    finished = queue.Finished(
+        replace(claimed[0], clock=late),
+        DeliveryResult(Outcome.DELIVERED, 204),
+        claimed[0].clock.at,
+    )
+
+    queue.record(hub.database, [finished], {})
+
+    delivered_at = _delivery(hub).delivered_at
+    assert delivered_at - claimed[0].clock.at >= timedelta(seconds=3600)
