@@ -14,8 +14,12 @@
 * a worker's peak memory (VmHWM) while it works a backlog of 100,000 and of
   1,000,000 deliveries, built server-side with ``generate_series``.
 
+Each rate is the median of ``--repeat`` runs (3 by default), shown with
+their range: on a 2-core machine shared by the sink, the database and the
+hub, single runs vary by a fifth.
+
 Usage: python bench/scale_out.py [--events N] [--backlogs 100000,1000000]
-       [--pg-url URL] [--skip-memory]
+       [--pg-url URL] [--skip-memory] [--repeat N]
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ def bare_reference(sink: harness.SinkProcess, bodies: list[str]) -> tuple[float,
     headers = {"Content-Type": "application/json"}
 
     def post(body: str) -> None:
-        response = pool.request(
+        response = pool.urlopen(
             "POST", sink.url, body=body.encode(), headers=headers, redirect=False
         )
         response.release_conn()
@@ -296,43 +300,66 @@ def _web(cleanup: ExitStack, database_url: str) -> str:
     return url
 
 
+def _median_of(runs: int, measure: Any) -> tuple[float, str]:
+    """The median of ``runs`` measurements, and their range for the table."""
+    rates = sorted(measure() for _ in range(runs))
+    return rates[len(rates) // 2], _spread(rates)
+
+
+def _spread(rates: list[float]) -> str:
+    if len(rates) < 2:
+        return ""
+    return f" ({min(rates):.0f}-{max(rates):.0f})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument("--backlogs", default="100000,1000000")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each rate; the median counts"
+    )
     args = parser.parse_args()
     count = args.events
 
-    print(f"events per delivery run: {count}", flush=True)
+    print(f"events per delivery run: {count}, each run {args.repeat} times", flush=True)
     sink = harness.SinkProcess()
     bodies = [json.dumps(e, separators=(",", ":")) for e in harness.make_events(count)]
     try:
-        bare, times = bare_reference(sink, bodies)
-        plain = bare_requests(sink, bodies)
+        references = [bare_reference(sink, bodies) for _ in range(args.repeat)]
+        plain = _median_of(args.repeat, lambda: bare_requests(sink, bodies))
     finally:
         sink.stop()
-    report("bare urllib3 loop to the sink (reference)", f"{bare:.0f}/s", "1.00")
+    bare, times = sorted(references, key=lambda pair: pair[0])[len(references) // 2]
+    spread = _spread([rate for rate, _ in references])
+    report("bare urllib3 loop to the sink (reference)", f"{bare:.0f}/s{spread}", "1.00")
     report(
         "bare requests.Session loop to the sink",
-        f"{plain:.0f}/s",
-        f"{plain / bare:.2f}",
+        f"{plain[0]:.0f}/s{plain[1]}",
+        f"{plain[0] / bare:.2f}",
     )
 
-    with tempfile.TemporaryDirectory() as work:
-        sqlite_url = f"sqlite:///{Path(work) / 'bench.db'}"
-        rate = durable_rate(sqlite_url, ["serve", "--port", "0"], 1, count)
+    def sqlite_run() -> float:
+        with tempfile.TemporaryDirectory() as work:
+            sqlite_url = f"sqlite:///{Path(work) / 'bench.db'}"
+            return durable_rate(sqlite_url, ["serve", "--port", "0"], 1, count)
+
+    rate, spread = _median_of(args.repeat, sqlite_run)
     report(
         "durable, SQLite, eventhub serve (8 threads)",
-        f"{rate:.0f}/s",
+        f"{rate:.0f}/s{spread}",
         f"{rate / bare:.2f}",
     )
     for processes in (1, 2, 4):
-        rate = durable_rate(args.pg_url, ["worker"], processes, count)
+        rate, spread = _median_of(
+            args.repeat,
+            lambda n=processes: durable_rate(args.pg_url, ["worker"], n, count),
+        )
         report(
             f"durable, PostgreSQL, {processes} eventhub worker x 8 threads",
-            f"{rate:.0f}/s",
+            f"{rate:.0f}/s{spread}",
             f"{rate / bare:.2f}",
         )
 

@@ -206,7 +206,7 @@ class WebhookConnector(BaseConnector):
         """
         for last in (False, True):
             try:
-                return self.pool.request(
+                return self.pool.urlopen(
                     "POST",
                     url,
                     body=body,
