@@ -12,6 +12,19 @@ from connector.errors import ConfigError
 DEFAULT_DATABASE_URL = "sqlite:///eventhub.db"
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+# Settings that count things or time spans, and the least each may be.
+SMALLEST = {
+    "workers": 1,
+    "batch_size": 1,
+    "web_processes": 1,
+    "web_threads": 1,
+    "max_body_bytes": 1024,
+    "lease_seconds": 1.0,
+    "poll_seconds": 0.01,
+    "graceful_seconds": 0.0,
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,22 @@ class Settings:
     web_processes: int = 2
     web_threads: int = 8
     graceful_seconds: float = 30.0
+
+    def __post_init__(self) -> None:
+        # Checked here, so that a value from a flag is held to the same
+        # rules as one from the environment.
+        if self.log_level.upper() not in LOG_LEVELS:
+            raise ConfigError(
+                f"EVENTHUB_LOG_LEVEL={self.log_level!r} is not a log level; use "
+                f"one of {', '.join(LOG_LEVELS)}."
+            )
+        for name, least in SMALLEST.items():
+            value = getattr(self, name)
+            if value < least:
+                raise ConfigError(
+                    f"EVENTHUB_{name.upper()}={value!r} is too small; it must be "
+                    f"at least {least}."
+                )
 
     def override(self, **changes: Any) -> Settings:
         """A copy with every change that is not None applied."""

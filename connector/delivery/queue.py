@@ -67,6 +67,7 @@ class Claimed:
         owner: The lease owner that claimed it.
         hook_failing: Whether the hook's deliveries were failing when claimed.
         clock: The database's time when it was claimed.
+        last_result: The status code and error of its last attempt, if any.
     """
 
     request: DeliveryRequest
@@ -74,6 +75,7 @@ class Claimed:
     owner: str = ""
     hook_failing: bool = False
     clock: ClockReading | None = None
+    last_result: tuple[int | None, str | None] = (None, None)
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,7 @@ def claim(
             owner=owner,
             hook_failing=hooks[row.hook_id].failing,
             clock=clock,
+            last_result=(row.last_status_code, row.last_error),
         )
         for row in sorted(rows, key=lambda row: row.next_attempt_at)
     ]
@@ -343,6 +346,11 @@ def _next_state(
         values.update(
             attempts=attempts - 1, next_attempt_at=now + timedelta(seconds=wait)
         )
+        if attempts > 1:
+            # What the last real attempt got tells more than why this one
+            # was put off; the new due time shows that it was.
+            code, error = item.claimed.last_result
+            values.update(last_status_code=code, last_error=error)
         return values
 
     if result.outcome is Outcome.RETRY:

@@ -105,6 +105,8 @@ def claim(skip_locked: bool, excluding: bool) -> Update:
             DELIVERIES.c.payload,
             DELIVERIES.c.attempts,
             DELIVERIES.c.next_attempt_at,
+            DELIVERIES.c.last_status_code,
+            DELIVERIES.c.last_error,
         )
     )
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from connector.base import DeliveryResult, Outcome
+from connector.clock import utcnow
 from connector.delivery import queue, schedule
 from connector.delivery.worker import drain
 from connector.store import Delivery, Hook
@@ -302,3 +303,19 @@ def test_a_batch_is_recorded_at_the_claims_clock_plus_the_time_taken(hub, emitte
 
     delivered_at = _delivery(hub).delivered_at
     assert delivered_at - claimed[0].clock.at >= timedelta(seconds=3600)
+
+
+def test_a_put_off_delivery_keeps_what_its_last_attempt_got(hub, emitted):
+    first = queue.claim(hub.database, "worker-a", 10, lease_seconds=60)
+    answered = DeliveryResult(Outcome.RETRY, 503, "The target answered 503.")
+    queue.record(hub.database, [queue.Finished(first[0], answered, utcnow())], {})
+    _make_due(hub)
+
+    second = queue.claim(hub.database, "worker-a", 10, lease_seconds=60)
+    put_off = DeliveryResult(Outcome.RETRY, error="Not tried.", attempted=False)
+    queue.record(hub.database, [queue.Finished(second[0], put_off, utcnow())], {})
+
+    delivery = _delivery(hub)
+    assert delivery.attempts == 1
+    assert delivery.last_status_code == 503
+    assert delivery.last_error == "The target answered 503."

@@ -98,3 +98,30 @@ def test_override_with_only_none_keeps_everything():
     settings = Settings(workers=4)
 
     assert settings.override(workers=None, log_level=None) == settings
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("EVENTHUB_WORKERS", "0"),
+        ("EVENTHUB_WORKERS", "-3"),
+        ("EVENTHUB_BATCH_SIZE", "0"),
+        ("EVENTHUB_WEB_PROCESSES", "0"),
+        ("EVENTHUB_LEASE_SECONDS", "0"),
+        ("EVENTHUB_POLL_SECONDS", "-1"),
+        ("EVENTHUB_GRACEFUL_SECONDS", "-5"),
+    ],
+)
+def test_a_count_or_time_below_its_least_names_the_variable(name: str, raw: str):
+    with pytest.raises(ConfigError, match=f"{name}=.*too small; it must be at least"):
+        from_environment({name: raw})
+
+
+def test_an_unknown_log_level_lists_the_known_ones():
+    with pytest.raises(ConfigError, match="EVENTHUB_LOG_LEVEL='LOUD'.*DEBUG, INFO"):
+        from_environment({"EVENTHUB_LOG_LEVEL": "LOUD"})
+
+
+def test_a_flag_is_held_to_the_same_rules():
+    with pytest.raises(ConfigError, match="EVENTHUB_WORKERS=0"):
+        Settings().override(workers=0)
