@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import requests
@@ -242,3 +243,28 @@ def test_an_organisation_is_named_by_its_first_event_that_has_a_name(client, hub
     with hub.database.session() as session:
         stored = session.get(Organisation, second["organisation"]["id"])
     assert stored.name == second["organisation"]["name"]
+
+
+def test_the_same_new_event_sent_at_once_from_many_clients_is_stored_once(
+    served, sink, key, database_url
+):
+    _create_hook(served.url, key, settings={"url": sink.url})
+    event = shared_events()[3]
+    event["id"] = "evt-raced-0001"
+    start = threading.Barrier(8)
+    answers: list[dict[str, Any]] = []
+
+    def send() -> None:
+        start.wait()
+        answers.append(_post(served.url, key, event).json())
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(len(answer["accepted"]) for answer in answers) == 1
+    assert sum(len(answer["duplicates"]) for answer in answers) == 7
+    assert _count(database_url, Event) == 1
+    assert _count(database_url, Delivery) == 1
