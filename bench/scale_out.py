@@ -314,10 +314,25 @@ def _spread(rates: list[float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=5000)
-    parser.add_argument("--pg-url", default=PG_URL)
-    parser.add_argument("--backlogs", default="100000,1000000")
-    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument(
+        "--events", type=int, default=5000, help="deliveries per rate run (5000)"
+    )
+    parser.add_argument(
+        "--pg-url",
+        default=PG_URL,
+        help="a PostgreSQL database the bench may create and empty (eventhub_bench "
+        "on the local server)",
+    )
+    parser.add_argument(
+        "--backlogs",
+        default="100000,1000000",
+        help="backlog sizes for the memory figures (100000,1000000)",
+    )
+    parser.add_argument(
+        "--skip-memory",
+        action="store_true",
+        help="leave out the memory figures, which take most of the time",
+    )
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of each rate; the median counts"
     )

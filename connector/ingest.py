@@ -277,8 +277,8 @@ def _check_organisation(
         if owner != organisation_id:
             path = "organisation.id" if len(items) == 1 else f"{index}.organisation.id"
             fields[path] = [
-                f"The event belongs to {owner!r} but the API key is "
-                f"{organisation_id!r}'s; use that organisation's key."
+                f"The event belongs to {owner!r} but the API key belongs to "
+                f"{organisation_id!r}; send it with a key of {owner!r}."
             ]
 
     if fields:

@@ -26,7 +26,7 @@ import requests
 
 from connector.catalogue import event_types
 from connector.cli.context import echo_table
-from connector.cli.emit import post_events, read_events
+from connector.cli.emit import post_events, read_folder
 from connector.errors import EventhubError
 from connector.keys import create_key
 from connector.store import open_database
@@ -135,12 +135,7 @@ def _load_events(folder: Path | None) -> list[dict[str, Any]]:
     if folder is None:
         return [event_type.sample for event_type in event_types()]
 
-    events: list[dict[str, Any]] = []
-    for path in sorted(folder.glob("*.json")):
-        events.extend(read_events(path.read_text(encoding="utf-8")))
-    if not events:
-        raise EventhubError(f"{folder} holds no .json event files.")
-    return events
+    return read_folder(folder)
 
 
 def _start(

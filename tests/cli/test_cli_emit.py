@@ -37,16 +37,19 @@ def _stored(hub: Hub) -> int:
 
 
 def test_emit_a_json_object_file_stores_the_event(
-    database_url: str, client: Any, auth: dict[str, str]
+    database_url: str, client: Any, auth: dict[str, str], tmp_path: Path
 ):
-    shared_events()  # skips the test when the shared folder is missing
+    event = next(e for e in shared_events() if e["event"] == "task.assessed.marked")
     source = SHARED_EVENTS / "task.assessed.marked.json"
+    if not source.is_file():
+        source = tmp_path / "task.assessed.marked.json"
+        source.write_text(json.dumps(event, indent=2), encoding="utf-8")
 
     result = _run(database_url, "emit", "--quiet", str(source))
 
     assert result.exit_code == 0, result.output
     assert result.stdout == "1 accepted, 0 duplicates\n"
-    assert _event_ids(client, auth) == {"42650703-154c-5008-9ed6-e65131b2f969"}
+    assert _event_ids(client, auth) == {event["id"]}
 
 
 def test_emit_a_json_array_file_stores_every_event(
@@ -103,14 +106,15 @@ def test_emit_reads_stdin_for_a_dash(
 def test_emit_creates_the_organisation_of_the_events(
     hub: Hub, database_url: str, tmp_path: Path
 ):
-    source = _write(tmp_path / "one.json", json.dumps(shared_events()[0]))
+    event = shared_events()[0]
+    source = _write(tmp_path / "one.json", json.dumps(event))
 
     _run(database_url, "emit", "-q", source)
 
     with hub.database.session() as session:
-        organisation = session.get(Organisation, "org_kauri_training")
+        organisation = session.get(Organisation, event["organisation"]["id"])
     assert organisation is not None
-    assert organisation.name == "Kauri Training Institute"
+    assert organisation.name == event["organisation"]["name"]
 
 
 def test_emit_of_an_invalid_event_names_the_field_and_stores_nothing(
@@ -204,3 +208,41 @@ def test_emit_reads_the_key_from_the_environment(
 
     assert result.exit_code == 0, result.output
     assert result.stdout == "1 accepted, 0 duplicates\n"
+
+
+def test_emit_of_a_folder_sends_each_json_file_in_it(
+    database_url: str, client: Any, auth: dict[str, str], tmp_path: Path
+):
+    events = shared_events()[:3]
+    for number, event in enumerate(events):
+        _write(tmp_path / f"{number}.json", json.dumps(event, indent=2))
+    _write(tmp_path / "notes.txt", "not an event")
+
+    result = _run(database_url, "emit", "-q", str(tmp_path))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "3 accepted, 0 duplicates\n"
+    assert _event_ids(client, auth) == {event["id"] for event in events}
+
+
+def test_emit_of_a_folder_without_events_says_so(database_url: str, tmp_path: Path):
+    result = _run(database_url, "emit", "-q", str(tmp_path))
+
+    assert result.exit_code == 1
+    assert "holds no .json event files" in result.output
+
+
+def test_emit_stopped_partway_says_what_was_accepted_and_that_again_is_safe(
+    served: ServedHub, database_url: str, key: str, tmp_path: Path
+):
+    first = shared_events()[0]
+    events = [{**first, "id": f"evt-partway-{number:03d}"} for number in range(100)]
+    stranger = {**first, "id": "evt-stranger", "organisation": {"id": "org_other"}}
+    source = _write(tmp_path / "mixed.json", json.dumps([*events, stranger]))
+
+    result = _run(database_url, "emit", "-q", "--url", served.url, "--key", key, source)
+
+    assert result.exit_code == 1
+    assert "100 events were accepted (0 duplicates) before that" in result.output
+    assert "running emit again is safe" in result.output
+    assert "organisation.id" in result.output
