@@ -334,7 +334,7 @@ def _next_state(
         "updated_at": now,
         "delivered_at": None,
         "last_status_code": result.status_code,
-        "last_error": result.error,
+        "last_error": storable(result.error),
     }
 
     if result.outcome is Outcome.DELIVERED:
@@ -467,6 +467,20 @@ def _attempt_row(item: Finished) -> dict[str, object]:
         "duration_ms": result.duration_ms,
         "outcome": result.outcome.value,
         "status_code": result.status_code,
-        "error": result.error,
-        "response_body": body[:RESPONSE_LIMIT] if body else body,
+        "error": storable(result.error),
+        "response_body": storable(body[:RESPONSE_LIMIT] if body else body),
     }
+
+
+def storable(text: str | None) -> str | None:
+    """``text`` with every NUL character replaced, so PostgreSQL can keep it.
+
+    What a target answers is recorded as it came, and a target may answer
+    anything; one NUL in it would fail the whole batch's record on
+    PostgreSQL, and the batch would be sent again when its lease ran out,
+    for ever.
+    """
+    if text is None or "\x00" not in text:
+        return text
+
+    return text.replace("\x00", "\ufffd")

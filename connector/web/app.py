@@ -8,6 +8,7 @@ from flask import Flask
 
 from connector.hub import Hub
 from connector.web import deliveries, events, hooks, meta
+from connector.web.bodies import refuse_nul_characters
 from connector.web.errors import register_error_handlers
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ def create_app(hub: Hub) -> Flask:
     # Routes answer exactly at their path; a redirect for a trailing slash
     # would break Zapier's runtime, which refuses redirects.
     app.url_map.strict_slashes = False
+    app.before_request(refuse_nul_characters)
 
     for blueprint in (events.blueprint, hooks.blueprint, deliveries.blueprint):
         app.register_blueprint(blueprint)

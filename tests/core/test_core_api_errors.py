@@ -210,6 +210,45 @@ def test_ids_and_times_that_cannot_travel_are_refused(client, auth, change, path
     assert path in _error(response)["fields"]
 
 
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (lambda e: e["data"].update(comment="fine\u0000then"), "data.comment"),
+        (lambda e: e["organisation"].update(name="Kauri\u0000"), "organisation.name"),
+        (lambda e: e["data"].update({"odd\u0000key": 1}), "data.odd\u0000key"),
+    ],
+)
+def test_an_escaped_nul_anywhere_in_an_event_is_a_422_naming_it(
+    client, hub, auth, change, path
+):
+    event = shared_events()[0]
+    change(event)
+
+    response = client.post("/v1/events", json=event, headers=auth)
+
+    error = _error(response)
+    assert response.status_code == 422
+    assert "NUL" in error["message"]
+    assert list(error["fields"]) == [path]
+    assert _events_stored(hub) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/v1/events?event=task%00", "event"),
+        ("/v1/deliveries?hook=hk%00x", "hook"),
+        ("/v1/hooks/hk_%00", "path"),
+        ("/v1/deliveries/dl_%00", "path"),
+    ],
+)
+def test_a_nul_in_a_path_or_query_is_a_422_on_every_database(client, auth, url, field):
+    response = client.get(url, headers=auth)
+
+    assert response.status_code == 422
+    assert field in _error(response)["fields"]
+
+
 def test_a_hook_body_nested_too_deeply_is_a_400(client, auth):
     response = client.post("/v1/hooks", data="[" * 3000 + "]" * 3000, headers=auth)
 

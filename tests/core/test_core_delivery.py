@@ -232,6 +232,22 @@ def test_the_response_kept_in_an_attempt_is_cut_at_64_kib(
     assert len(detail["history"][0]["responseBody"]) == 64 * 1024
 
 
+def test_an_answer_holding_nul_is_recorded_with_it_replaced(
+    hub, sink, emitted, client, auth
+):
+    # PostgreSQL text cannot hold NUL: kept as it came, it would fail the
+    # record and the delivery would be sent again and again.
+    sink.answer(Answer(status=200, body=b"ok\x00then"))
+
+    _run(hub)
+    delivery = _delivery(hub)
+    detail = client.get(f"/v1/deliveries/{delivery.id}", headers=auth).get_json()
+
+    assert delivery.status == "delivered"
+    assert len(sink.received) == 1
+    assert detail["history"][0]["responseBody"] == "ok\ufffdthen"
+
+
 def test_a_leased_delivery_is_not_claimed_twice_until_the_lease_runs_out(hub, emitted):
     first = queue.claim(hub.database, "worker-a", 10, lease_seconds=60)
     second = queue.claim(hub.database, "worker-b", 10, lease_seconds=60)
