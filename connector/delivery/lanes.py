@@ -11,10 +11,12 @@ claimed, or handed back untried) and go on with everyone else's, and the
 thread in the lane first delivers the other hooks of its batch. Its
 deliveries wait; the rest flow.
 
-A worker learns a hook is slow from its first answers, so it starts every
-hook's share of a batch with one delivery and doubles the share each time the
-hook proves quick: a quick hook costs nothing, a slow one at most one slow
-answer per thread before it is confined to its lane.
+A hook this process has not heard answer quickly of late keeps to one lane
+too, until its first answer: a target that hangs from the start then holds
+one thread, not all of them. A request still in flight after a second counts
+as a slow answer already, so a quick target that starts to hang is confined
+without waiting for its timeout; the threads already inside it stay until
+their requests end, which is the one stall this cannot prevent.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections import defaultdict
 
 # Slower than this per delivery and a hook is confined to its lane.
 SLOW_SECONDS = 1.0
-# How long a hook stays confined after its last slow answer.
+# How long a slow or quick mark lasts after the answer that set it.
 SLOW_MEMORY_SECONDS = 30.0
 # Threads per process that may work one slow hook at the same time.
 SLOW_LANES = 1
@@ -37,7 +39,8 @@ class HookLanes:
     Args:
         lanes: Threads that may work one slow hook at once.
         slow_seconds: The time per delivery that marks a hook slow.
-        memory_seconds: How long the mark lasts after the last slow answer.
+        memory_seconds: How long a slow or quick mark lasts after the answer
+            that set it.
     """
 
     def __init__(
@@ -49,51 +52,99 @@ class HookLanes:
         self.lanes = lanes
         self.slow_seconds = slow_seconds
         self.memory_seconds = memory_seconds
-        self._busy: dict[str, int] = defaultdict(int)
+        # hook id -> thread id -> (started, deliveries) of each entry in flight
+        self._inside: dict[str, dict[int, list[tuple[float, int]]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
         self._slow_until: dict[str, float] = {}
+        self._quick_until: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def enter(self, hook_id: str) -> bool:
-        """Take a lane on ``hook_id``; False if it is slow and its lanes are taken."""
+    def enter(self, hook_id: str, deliveries: int = 1) -> bool:
+        """Take a lane to deliver ``deliveries`` of ``hook_id``.
+
+        False if the hook keeps to its lanes (slow, or not yet known quick)
+        and they are taken.
+        """
         with self._lock:
-            if self._is_slow(hook_id) and self._busy[hook_id] >= self.lanes:
+            if self._is_confined(hook_id) and self._busy(hook_id) >= self.lanes:
                 return False
-            self._busy[hook_id] += 1
+            entry = (time.monotonic(), deliveries)
+            self._inside[hook_id][threading.get_ident()].append(entry)
             return True
 
     def leave(self, hook_id: str, seconds: float, attempted: int) -> None:
         """Give the lane back, noting ``attempted`` deliveries took ``seconds``."""
         with self._lock:
-            self._busy[hook_id] -= 1
-            if self._busy[hook_id] <= 0:
-                del self._busy[hook_id]
+            self._step_out(hook_id)
             if not attempted:
                 return
 
-            if seconds / attempted >= self.slow_seconds:
-                self._slow_until[hook_id] = time.monotonic() + self.memory_seconds
-            elif seconds / attempted < self.slow_seconds / 2:
+            now = time.monotonic()
+            per_delivery = seconds / attempted
+            if per_delivery >= self.slow_seconds:
+                self._slow_until[hook_id] = now + self.memory_seconds
+                self._quick_until.pop(hook_id, None)
+                return
+
+            self._quick_until[hook_id] = now + self.memory_seconds
+            if per_delivery < self.slow_seconds / 2:
                 self._slow_until.pop(hook_id, None)
 
     def is_slow(self, hook_id: str) -> bool:
-        """Whether ``hook_id`` answered slowly of late."""
+        """Whether ``hook_id`` answered slowly of late, or is slow right now."""
         with self._lock:
             return self._is_slow(hook_id)
 
+    def is_quick(self, hook_id: str) -> bool:
+        """Whether ``hook_id`` answered in time of late and is not slow now."""
+        with self._lock:
+            return not self._is_confined(hook_id)
+
     def crowded(self) -> list[str]:
-        """The slow hooks whose lanes are all taken: not worth claiming now."""
+        """The hooks whose lanes are all taken: not worth claiming now."""
         with self._lock:
             return [
                 hook_id
-                for hook_id, busy in self._busy.items()
-                if busy >= self.lanes and self._is_slow(hook_id)
+                for hook_id in list(self._inside)
+                if self._busy(hook_id) >= self.lanes and self._is_confined(hook_id)
             ]
 
+    def _step_out(self, hook_id: str) -> None:
+        threads = self._inside[hook_id]
+        entries = threads[threading.get_ident()]
+        if entries:
+            entries.pop(0)
+        if not entries:
+            threads.pop(threading.get_ident(), None)
+        if not threads:
+            del self._inside[hook_id]
+
+    def _busy(self, hook_id: str) -> int:
+        threads = self._inside.get(hook_id, {})
+        return sum(len(entries) for entries in threads.values())
+
+    def _is_confined(self, hook_id: str) -> bool:
+        return self._is_slow(hook_id) or not _marked(self._quick_until, hook_id)
+
     def _is_slow(self, hook_id: str) -> bool:
-        until = self._slow_until.get(hook_id)
-        if until is None:
-            return False
-        if until <= time.monotonic():
-            del self._slow_until[hook_id]
-            return False
-        return True
+        if _marked(self._slow_until, hook_id):
+            return True
+
+        # A request that has run past the slow mark is a slow answer already.
+        now = time.monotonic()
+        for entries in self._inside.get(hook_id, {}).values():
+            for started, deliveries in entries:
+                if now - started >= self.slow_seconds * deliveries:
+                    return True
+        return False
+
+
+def _marked(marks: dict[str, float], hook_id: str) -> bool:
+    until = marks.get(hook_id)
+    if until is None:
+        return False
+    if until <= time.monotonic():
+        del marks[hook_id]
+        return False
+    return True

@@ -46,6 +46,12 @@ logger = logging.getLogger(__name__)
 # on claiming and recording per delivery.
 FIRST_CLAIM = 16
 
+# A thread hands a connector as many of one hook's deliveries at once as it
+# expects to finish in about this time, judging by the last ones. Stops and
+# lost leases are checked between those chunks, so this bounds how long a
+# stopping thread goes on starting requests.
+CHUNK_SECONDS = 1.0
+
 
 class Wakeup:
     """Wakes idle worker threads of one process when work arrives.
@@ -198,10 +204,15 @@ class Worker:
             key = (item.connector, item.request.hook_id)
             groups.setdefault(key, []).append(item)
 
+        # Hooks known to answer in time go first: one not heard from of late
+        # may hang, and the others should not wait behind it.
+        order = sorted(groups, key=lambda key: not self.lanes.is_quick(key[1]))
+
         finished: list[queue.Finished] = []
         untried: list[queue.Claimed] = []
         slow: list[tuple[str, str, list[queue.Claimed]]] = []
-        for (name, hook_id), items in groups.items():
+        for name, hook_id in order:
+            items = groups[(name, hook_id)]
             done = self._deliver_hook(name, hook_id, items, stop, finished, True)
             if done < len(items) and self.lanes.is_slow(hook_id):
                 slow.append((name, hook_id, items[done:]))
@@ -209,11 +220,12 @@ class Worker:
                 untried.extend(items[done:])
         self._record(finished)
 
+        # A slow hook's results are recorded after every chunk, so a stop or
+        # a kill during a long pass loses as little as it can.
         for name, hook_id, items in slow:
-            finished = []
-            done = self._deliver_hook(name, hook_id, items, stop, finished, False)
+            record = self._record
+            done = self._deliver_hook(name, hook_id, items, stop, None, False, record)
             untried.extend(items[done:])
-            self._record(finished)
 
         return untried
 
@@ -227,34 +239,45 @@ class Worker:
         hook_id: str,
         items: list[queue.Claimed],
         stop: threading.Event | None,
-        finished: list[queue.Finished],
+        finished: list[queue.Finished] | None,
         quick_only: bool,
+        record: Callable[[list[queue.Finished]], None] | None = None,
     ) -> int:
-        """Deliver ``items`` of one hook in growing chunks; return how many.
+        """Deliver ``items`` of one hook in chunks; return how many.
 
-        With ``quick_only``, stops as soon as the hook is known to be slow.
+        Results go to ``finished``, or to ``record`` after each chunk. With
+        ``quick_only``, stops as soon as the hook is known to be slow.
         """
         done = 0
         size = 1
         while done < len(items) and self._may_start(stop):
             if quick_only and self.lanes.is_slow(hook_id):
                 break
-            if not self.lanes.enter(hook_id):
+            chunk = items[done : done + size]
+            was_quick = self.lanes.is_quick(hook_id)
+            if not self.lanes.enter(hook_id, len(chunk)):
                 break
 
-            chunk = items[done : done + size]
             started_at = utcnow()
             started = time.monotonic()
             results = self._deliver_chunk(name, chunk)
+            elapsed = time.monotonic() - started
             attempted = sum(1 for result in results if result.attempted)
-            self.lanes.leave(hook_id, time.monotonic() - started, attempted)
+            self.lanes.leave(hook_id, elapsed, attempted)
+            if not was_quick and self.lanes.is_quick(hook_id):
+                # Other threads left this hook alone until it answered.
+                self.wakeup.notify_all()
 
-            finished.extend(
+            chunk_finished = [
                 queue.Finished(item, result, started_at)
                 for item, result in zip(chunk, results, strict=True)
-            )
+            ]
+            if record is not None:
+                record(chunk_finished)
+            if finished is not None:
+                finished.extend(chunk_finished)
             done += len(chunk)
-            size *= 2
+            size = _next_chunk(size, elapsed, attempted)
 
         return done
 
@@ -299,6 +322,16 @@ class Worker:
             self._connectors[name] = self.registry.create(name, self.options)
 
         return self._connectors[name]
+
+
+def _next_chunk(size: int, elapsed: float, attempted: int) -> int:
+    """Double the chunk, but not past what should take :data:`CHUNK_SECONDS`."""
+    if not attempted:
+        return size * 2
+    per_delivery = elapsed / attempted
+    if per_delivery <= 0:
+        return size * 2
+    return max(1, min(size * 2, int(CHUNK_SECONDS / per_delivery)))
 
 
 class WorkerPool:

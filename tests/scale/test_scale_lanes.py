@@ -11,12 +11,54 @@ from connector.delivery.worker import Wakeup
 
 def test_a_quick_hook_may_take_every_thread():
     lanes = HookLanes(lanes=1, slow_seconds=1.0)
+    lanes.enter("hk_quick")
+    lanes.leave("hk_quick", seconds=0.01, attempted=1)
 
     entered = [lanes.enter("hk_quick") for _ in range(4)]
-    lanes.leave("hk_quick", seconds=0.01, attempted=1)
 
     assert entered == [True] * 4
     assert lanes.crowded() == []
+
+
+def test_a_hook_not_heard_from_keeps_to_one_lane_until_it_answers():
+    lanes = HookLanes(lanes=1, slow_seconds=1.0)
+
+    first = lanes.enter("hk_new")
+    second = lanes.enter("hk_new")
+    crowded = lanes.crowded()
+    lanes.leave("hk_new", seconds=0.2, attempted=1)
+
+    assert (first, second) == (True, False)
+    assert crowded == ["hk_new"]
+    assert lanes.is_quick("hk_new")
+    assert lanes.enter("hk_new") and lanes.enter("hk_new")
+
+
+def test_a_request_in_flight_past_the_mark_makes_its_hook_slow_at_once():
+    lanes = HookLanes(lanes=1, slow_seconds=0.05)
+    lanes.enter("hk")
+    lanes.leave("hk", seconds=0.001, attempted=1)
+
+    lanes.enter("hk")
+    before = lanes.is_slow("hk")
+    time.sleep(0.1)
+    during = lanes.is_slow("hk")
+    refused = not lanes.enter("hk")
+
+    assert not before
+    assert during
+    assert refused
+
+
+def test_a_chunk_in_flight_is_slow_only_past_the_mark_for_all_its_deliveries():
+    lanes = HookLanes(lanes=1, slow_seconds=0.05)
+    lanes.enter("hk")
+    lanes.leave("hk", seconds=0.001, attempted=1)
+
+    lanes.enter("hk", deliveries=10)
+    time.sleep(0.1)
+
+    assert not lanes.is_slow("hk")
 
 
 def test_a_slow_hook_gets_one_lane_and_is_crowded_while_it_is_taken():
@@ -51,10 +93,13 @@ def test_the_slow_mark_wears_off():
     lanes = HookLanes(lanes=1, slow_seconds=1.0, memory_seconds=0.05)
     lanes.enter("hk")
     lanes.leave("hk", seconds=2.0, attempted=1)
-    lanes.enter("hk")
     time.sleep(0.1)
 
+    # Back to a hook not heard from: not slow, one lane until it answers.
+    assert not lanes.is_slow("hk")
     assert lanes.enter("hk")
+    lanes.leave("hk", seconds=0.1, attempted=1)
+    assert lanes.enter("hk") and lanes.enter("hk")
 
 
 def test_hand_backs_without_an_attempt_leave_the_mark_alone():

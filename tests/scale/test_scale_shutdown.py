@@ -64,6 +64,35 @@ def test_sigterm_finishes_the_delivery_in_flight_and_hands_back_the_rest(
     assert set(received.values()) == {1}
 
 
+def test_sigterm_with_a_slow_target_starts_no_request_after_the_one_in_flight(
+    pg_url, hub, sink
+):
+    sink.default = Answer(delay=1.5)
+    add_hook(hub, sink.url)
+    ids = queue_events(hub, 10)
+    env = {"EVENTHUB_WORKERS": "1", "EVENTHUB_BATCH_SIZE": "10"}
+
+    worker = start_worker(pg_url, **env)
+    try:
+        # The first answer marks the hook slow; the third request is the
+        # second the thread sends on its slow pass.
+        assert sink.wait_for_start(3, timeout=30)
+        worker.send_signal(signal.SIGTERM)
+        exit_code = worker.wait(timeout=30)
+    finally:
+        processes.stop(worker)
+    started = sink.started
+    rows = query(hub, "SELECT status, attempts, lease_owner FROM deliveries")
+
+    delivered = [row for row in rows if row.status == "delivered"]
+    waiting = [row for row in rows if row.status == "pending"]
+    assert exit_code == 0
+    assert started == 3
+    assert len(delivered) == 3
+    assert len(waiting) == len(ids) - 3
+    assert all(row.attempts == 0 and row.lease_owner is None for row in waiting)
+
+
 def test_sigterm_on_web_answers_the_post_in_flight_and_stores_it(pg_url, hub, sink):
     key = create_key(hub.database, ORGANISATION)
     add_hook(hub, sink.url)

@@ -8,7 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.scale.support import add_hook, count, queue_events, start_worker, wait_until
+from tests.scale.support import (
+    add_hook,
+    count,
+    query,
+    queue_events,
+    start_worker,
+    wait_until,
+)
 from tests.support import processes
 from tests.support.sink import Answer
 
@@ -80,3 +87,35 @@ def test_a_slow_target_gets_one_thread_and_the_others_flow(
     # share of its first batch before reaching the quick one's.
     assert flowed
     assert slow < 12
+
+
+def test_a_target_that_hangs_from_the_start_holds_one_thread_not_all(pg_url, hub, sink):
+    hung = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(256)
+    add_hook(hub, f"http://127.0.0.1:{hung.getsockname()[1]}/", timeout=20.0)
+    quick = add_hook(hub, sink.url)
+
+    worker = start_worker(pg_url, EVENTHUB_WORKERS="4")
+    try:
+        # A trickle, so that each thread claims the hung hook's delivery
+        # beside the quick one's before anyone has heard from it.
+        for _ in range(15):
+            queue_events(hub, 1)
+            time.sleep(0.2)
+        flowed = wait_until(lambda: len(sink.received) >= 15, timeout=10)
+        waits = query(
+            hub,
+            "SELECT extract(epoch FROM a.started_at - d.created_at) AS wait "
+            "FROM attempts a JOIN deliveries d ON d.id = a.delivery_id "
+            "WHERE d.hook_id = :hook",
+            hook=quick,
+        )
+    finally:
+        processes.stop(worker)
+        hung.close()
+
+    # Without the one lane for a hook not heard from, every thread would
+    # sit in the hung target's 20 s timeout and the quick hook would wait.
+    assert flowed
+    assert max(row.wait for row in waits) < 5
