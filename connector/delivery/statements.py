@@ -18,6 +18,7 @@ from sqlalchemy import (
     TextClause,
     Update,
     bindparam,
+    exists,
     insert,
     or_,
     select,
@@ -146,7 +147,25 @@ RELEASE: Update = (
     .values(lease_owner=None, lease_expires_at=None)
 )
 
-INSERT_ATTEMPTS = insert(ATTEMPTS)
+# Attempts are written only for deliveries that still exist: a hook deleted
+# while its deliveries were in flight takes them with it, and the rest of the
+# batch must still be recorded.
+_ATTEMPT_COLUMNS = (
+    "delivery_id",
+    "number",
+    "started_at",
+    "duration_ms",
+    "outcome",
+    "status_code",
+    "error",
+    "response_body",
+)
+INSERT_ATTEMPTS = insert(ATTEMPTS).from_select(
+    _ATTEMPT_COLUMNS,
+    select(
+        *(bindparam(name, type_=ATTEMPTS.c[name].type) for name in _ATTEMPT_COLUMNS)
+    ).where(exists().where(DELIVERIES.c.id == bindparam("delivery_id"))),
+)
 
 # On PostgreSQL a batch's attempts and states are written by one statement
 # each, with a column of values per parameter: run row by row, the driver's
@@ -155,11 +174,14 @@ INSERT_ATTEMPTS = insert(ATTEMPTS)
 ARRAY_INSERT_ATTEMPTS: TextClause = text(
     "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, outcome, "
     "status_code, error, response_body) "
-    "SELECT * FROM unnest(CAST(:delivery_id AS VARCHAR[]), "
+    "SELECT u.* FROM unnest(CAST(:delivery_id AS VARCHAR[]), "
     "CAST(:number AS INTEGER[]), CAST(:started_at AS TIMESTAMP[]), "
     "CAST(:duration_ms AS FLOAT8[]), CAST(:outcome AS VARCHAR[]), "
     "CAST(:status_code AS INTEGER[]), CAST(:error AS TEXT[]), "
-    "CAST(:response_body AS TEXT[]))"
+    "CAST(:response_body AS TEXT[])) AS u(delivery_id) "
+    # KEY SHARE waits out a delete in progress and then sees the row gone.
+    "WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = u.delivery_id "
+    "FOR KEY SHARE)"
 )
 
 # Written only where the lease is still the writer's own.

@@ -321,6 +321,29 @@ def test_a_batch_is_recorded_at_the_claims_clock_plus_the_time_taken(hub, emitte
     assert delivered_at - claimed[0].clock.at >= timedelta(seconds=3600)
 
 
+def test_a_hook_deleted_while_its_delivery_is_in_flight_spares_the_rest(
+    client, auth, hub, sink, hook
+):
+    other = client.post(
+        "/v1/hooks", json={"settings": {"url": f"{sink.url}/other"}}, headers=auth
+    ).get_json()
+    client.post("/v1/events", json=shared_events()[0], headers=auth)
+    claimed = queue.claim(hub.database, "worker-a", 10, lease_seconds=60)
+    client.delete(f"/v1/hooks/{hook['id']}", headers=auth)
+    answered = DeliveryResult(Outcome.DELIVERED, 204)
+
+    queue.record(
+        hub.database, [queue.Finished(c, answered, utcnow()) for c in claimed], {}
+    )
+
+    with hub.database.session() as session:
+        left = session.scalars(select(Delivery)).all()
+    assert len(claimed) == 2
+    assert [(d.hook_id, d.status, d.attempts) for d in left] == [
+        (other["id"], "delivered", 1)
+    ]
+
+
 def test_a_put_off_delivery_keeps_what_its_last_attempt_got(hub, emitted):
     first = queue.claim(hub.database, "worker-a", 10, lease_seconds=60)
     answered = DeliveryResult(Outcome.RETRY, 503, "The target answered 503.")
