@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -73,6 +74,10 @@ class Settings:
             )
         for name, least in SMALLEST.items():
             value = getattr(self, name)
+            if not math.isfinite(value):
+                raise ConfigError(
+                    f"EVENTHUB_{name.upper()}={value!r} is not a finite number."
+                )
             if value < least:
                 raise ConfigError(
                     f"EVENTHUB_{name.upper()}={value!r} is too small; it must be "

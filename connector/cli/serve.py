@@ -133,8 +133,14 @@ def db() -> None:
 @pass_hub
 def upgrade(context: HubContext) -> None:
     """Bring the database schema up to date, and do nothing else."""
-    context.hub()
-    click.echo("The database schema is up to date.")
+    # Opening the hub is what upgrades; the database keeps what it found.
+    found, left = context.hub().database.schema_revisions
+    if found is None:
+        click.echo(f"Created the database schema at revision {left}.")
+    elif found != left:
+        click.echo(f"Upgraded the database schema from revision {found} to {left}.")
+    else:
+        click.echo(f"The database schema is already up to date (revision {left}).")
 
 
 class _Stop(Exception):

@@ -19,6 +19,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
     DateTime,
     String,
@@ -28,7 +29,8 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import ColumnElement
 
@@ -54,6 +56,7 @@ class Database:
         self.url = url
         self.engine = _create_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self.schema_revisions: tuple[str | None, str | None] | None = None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # A lone read on PostgreSQL needs no transaction around it, and
         # leaving it out saves the BEGIN and COMMIT round trips.
@@ -100,7 +103,11 @@ class Database:
         return datetime.fromisoformat(value) if self.is_sqlite else value
 
     def upgrade(self) -> None:
-        """Bring the schema up to the newest migration."""
+        """Bring the schema up to the newest migration.
+
+        Keeps the revision found (``None`` on an empty database) and the one
+        left in :attr:`schema_revisions`, so ``db upgrade`` can say what it did.
+        """
         with _upgrade_lock:
             config = Config()
             config.set_main_option("script_location", str(MIGRATIONS))
@@ -112,13 +119,20 @@ class Database:
                         text("SELECT pg_advisory_xact_lock(hashtext('eventhub'))")
                     )
                 config.attributes["connection"] = connection
+                found = _revision(connection)
                 command.upgrade(config, "head")
+                left = _revision(connection)
 
-            logger.debug("database schema is up to date")
+            self.schema_revisions = (found, left)
+            logger.debug("database schema is up to date at revision %s", left)
 
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def _revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def clock(dialect: str) -> ColumnElement[Any]:
@@ -141,11 +155,27 @@ def open_database(url: str, upgrade: bool = True) -> Database:
 
 
 def _create_engine(url: str) -> Engine:
+    if "://" in url and url.split("://", 1)[1].split("/", 1)[0].count("@") > 1:
+        # Read as written, part of the password would be taken for the host
+        # and shown back in the driver's error.
+        raise ConfigError(
+            "The database URL holds '@' more than once before the host; write "
+            "an '@' in the user name or password as %40."
+        )
+
     try:
+        # Values bound to a failing statement (a hook's secret, its headers)
+        # must not ride into the logs on the error.
         if url.startswith("sqlite"):
             return _create_sqlite_engine(url)
 
-        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        return create_engine(
+            url,
+            pool_size=10,
+            max_overflow=20,
+            pool_pre_ping=True,
+            hide_parameters=True,
+        )
     except Exception as exc:  # SQLAlchemy raises several types for a bad URL
         raise ConfigError(
             f"Cannot use the database URL {redact(url)!r}: {exc}. Set "
@@ -156,7 +186,9 @@ def _create_engine(url: str) -> Engine:
 
 def _create_sqlite_engine(url: str) -> Engine:
     engine = create_engine(
-        url, connect_args={"timeout": 30, "check_same_thread": False}
+        url,
+        connect_args={"timeout": 30, "check_same_thread": False},
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")
@@ -180,11 +212,19 @@ def _create_sqlite_engine(url: str) -> Engine:
 
 
 def redact(url: str) -> str:
-    """Hide a password in a database URL before it goes into a message."""
-    if "@" not in url or "://" not in url:
-        return url
+    """Hide a password in a database URL before it goes into a message.
 
-    scheme, rest = url.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}"
+    Both places a password can be written are masked: after the user name,
+    and as a ``password`` query parameter.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return url if "@" not in url else "<not shown: it cannot be parsed>"
+
+    query = {
+        name: "***" if name.lower() in ("password", "passwd") else value
+        for name, value in parsed.query.items()
+    }
+    shown = parsed.set(query=query).render_as_string(hide_password=True)
+    return shown.replace("%2A%2A%2A", "***")

@@ -5,9 +5,11 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from connector.cli import main
+from connector.store import open_database
 
 
 def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list:
@@ -85,7 +87,7 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path):
     result = CliRunner().invoke(main, ["--database-url", url, "db", "upgrade"])
 
     assert result.exit_code == 0
-    assert result.stdout == "The database schema is up to date.\n"
+    assert result.stdout == "Created the database schema at revision 0001.\n"
     assert {"organisations", "events", "hooks", "deliveries"} <= _tables(url)
 
 
@@ -98,6 +100,9 @@ def test_db_upgrade_twice_is_harmless(tmp_path: Path):
 
     assert first.exit_code == 0
     assert second.exit_code == 0
+    assert (
+        second.stdout == "The database schema is already up to date (revision 0001).\n"
+    )
     assert "alembic_version" in _tables(url)
 
 
@@ -118,3 +123,34 @@ def test_a_bad_environment_value_is_reported_without_a_traceback():
     assert result.exit_code == 1
     assert "EVENTHUB_WORKERS='lots' is not a whole number." in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://postgres:S3cretPW@127.0.0.1:1/x",
+        "postgresql+psycopg://postgres@127.0.0.1:1/x?password=S3cretPW",
+        "postgresql+psycopg://postgres:S3cretPW@127.0.0.1:abc/x",
+        "postgresql+psycopg://postgres:S3c@retPW@127.0.0.1:1/x",
+        "postgres@/x?host=/tmp&password=S3cretPW",
+    ],
+)
+def test_a_database_password_never_shows_in_the_error(url: str):
+    result = CliRunner().invoke(main, ["--database-url", url, "db", "upgrade"])
+
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ")
+    assert "S3c" not in result.output
+    assert "retPW" not in result.output
+    assert "Traceback" not in result.output
+
+
+def test_values_of_a_failing_statement_stay_out_of_its_error(tmp_path: Path):
+    database = open_database(f"sqlite:///{tmp_path / 'x.db'}")
+
+    query = text("SELECT :secret FROM no_such_table")
+    with pytest.raises(SQLAlchemyError) as failure, database.connection() as connection:
+        connection.execute(query, {"secret": "whsec_hidden"})
+
+    assert "no_such_table" in str(failure.value)
+    assert "whsec_hidden" not in str(failure.value)

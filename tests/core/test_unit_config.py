@@ -76,6 +76,16 @@ def test_a_bad_number_names_the_variable():
         from_environment({"EVENTHUB_POLL_SECONDS": "soon"})
 
 
+@pytest.mark.parametrize("raw", ["nan", "inf", "-inf", "Infinity"])
+@pytest.mark.parametrize(
+    "name",
+    ["EVENTHUB_LEASE_SECONDS", "EVENTHUB_POLL_SECONDS", "EVENTHUB_GRACEFUL_SECONDS"],
+)
+def test_a_number_that_is_not_finite_names_the_variable(name: str, raw: str):
+    with pytest.raises(ConfigError, match=rf"{name}=.* is not a finite number"):
+        from_environment({name: raw})
+
+
 def test_the_process_environment_is_read_by_default(
     monkeypatch: pytest.MonkeyPatch,
 ):
