@@ -162,8 +162,16 @@ def update_hook(
             hook.failing_since = None
         hook.updated_at = utcnow()
 
-        logger.info("updated hook %s: %s", hook_id, ", ".join(sorted(changes)))
+        logger.info("updated hook %s: %s", hook_id, _changed(changes))
         return describe(hook)
+
+
+def _changed(changes: dict[str, Any]) -> str:
+    """The changed fields for the log, with a switch on or off said as such."""
+    names = sorted(set(changes) - {"enabled"})
+    if "enabled" in changes:
+        names.insert(0, "enabled" if changes["enabled"] else "disabled")
+    return ", ".join(names)
 
 
 def delete_hook(database: Database, organisation_id: str, hook_id: str) -> None:
