@@ -322,6 +322,7 @@ def _unmask(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
     changes: otherwise a key holder could send a stored credential, unseen, to
     a server of their choosing.
     """
+    new = _unmask_url(new, old)
     headers = new.get("headers")
     if not isinstance(headers, dict) or MASK not in headers.values():
         return new
@@ -346,8 +347,39 @@ def _unmask(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
     return {**new, "headers": restored}
 
 
+def _unmask_url(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+    """Put stored ``user:password@`` back where the URL came back masked."""
+    url = new.get("url")
+    if not isinstance(url, str) or _userinfo(url) != MASK:
+        return new
+
+    stored_url = old.get("url")
+    stored = _userinfo(stored_url) if isinstance(stored_url, str) else None
+    if stored is None:
+        problem = "Its '***@' stands for no stored credentials; send them in full."
+    elif _host(url) != _host(stored_url):
+        problem = (
+            "The URL's host changed, so its masked credentials cannot be kept; "
+            "send them in full."
+        )
+    else:
+        parts = urlsplit(url)
+        netloc = f"{stored}@{parts.netloc.rsplit('@', 1)[1]}"
+        return {**new, "url": parts._replace(netloc=netloc).geturl()}
+
+    raise InvalidInputError("The hook is not valid.", {"settings.url": [problem]})
+
+
+def _userinfo(url: str) -> str | None:
+    netloc = urlsplit(url).netloc
+    return netloc.rsplit("@", 1)[0] if "@" in netloc else None
+
+
 def _host(url: object) -> str | None:
-    return urlsplit(url).netloc.lower() if isinstance(url, str) else None
+    """Host and port, without any credentials written before them."""
+    if not isinstance(url, str):
+        return None
+    return urlsplit(url).netloc.rsplit("@", 1)[-1].lower()
 
 
 def _mask(settings: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from http.client import RemoteDisconnected
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import certifi
 import urllib3
@@ -138,7 +138,7 @@ class WebhookConnector(BaseConnector):
         url = str(request.settings[self.url_setting])
         host = urlsplit(url).hostname or "?"
         timeout = float(request.settings.get("timeout", 10.0))
-        headers = self._headers(request)
+        headers = self._headers(request, url)
 
         started = time.perf_counter()
         result = self._post(url, host, request.payload, headers, timeout)
@@ -163,12 +163,13 @@ class WebhookConnector(BaseConnector):
         """Close pooled connections."""
         self.pool.clear()
 
-    def _headers(self, request: DeliveryRequest) -> dict[str, str]:
+    def _headers(self, request: DeliveryRequest, url: str) -> dict[str, str]:
         custom: Mapping[str, str] = request.settings.get("headers") or {}
         signed = headers_for(
             request.secrets, request.event_id, int(time.time()), request.payload
         )
         return {
+            **_basic_auth(url),
             **custom,
             **signed,
             "Content-Type": "application/json",
@@ -241,6 +242,20 @@ def _read_answer(response: urllib3.BaseHTTPResponse) -> str:
         response.release_conn()
 
     return body.decode("utf-8", "replace")
+
+
+def _basic_auth(url: str) -> dict[str, str]:
+    """An ``Authorization`` header from a URL's ``user:password@``, as curl does.
+
+    urllib3 does not send what a URL carries before its host; a custom
+    ``Authorization`` header, spread after this one, takes precedence.
+    """
+    parts = urlsplit(url)
+    if parts.username is None:
+        return {}
+    user = unquote(parts.username)
+    password = unquote(parts.password or "")
+    return dict(urllib3.make_headers(basic_auth=f"{user}:{password}"))
 
 
 def _target(url: str) -> str:

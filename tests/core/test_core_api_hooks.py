@@ -278,6 +278,57 @@ def test_credentials_in_the_url_are_masked_when_read(client, auth):
     assert shown["settings"]["url"] == "https://***@x.org/in"
 
 
+def test_credentials_in_the_url_are_sent_as_basic_auth(client, hub, auth, sink):
+    host = sink.url.split("://", 1)[1]
+    _create(client, auth, settings={"url": f"http://alice:pa%20ss@{host}/in"})
+
+    client.post("/v1/events", json=shared_events()[0], headers=auth)
+    drain(hub.database, hub.registry, hub.settings)
+
+    # base64 of "alice:pa ss"
+    assert sink.wait_for(1)[0].headers["authorization"] == "Basic YWxpY2U6cGEgc3M="
+
+
+def test_credentials_in_the_url_survive_a_read_then_patch(client, hub, auth, sink):
+    host = sink.url.split("://", 1)[1]
+    hook = _create(
+        client, auth, settings={"url": f"http://alice:pw@{host}/in"}
+    ).get_json()
+    shown = client.get(f"/v1/hooks/{hook['id']}", headers=auth).get_json()
+
+    patched = client.patch(
+        f"/v1/hooks/{hook['id']}",
+        json={"settings": {**shown["settings"], "timeout": 5}},
+        headers=auth,
+    )
+    client.post("/v1/events", json=shared_events()[0], headers=auth)
+    drain(hub.database, hub.registry, hub.settings)
+
+    assert patched.status_code == 200
+    assert patched.get_json()["settings"]["url"] == f"http://***@{host}/in"
+    assert sink.wait_for(1)[0].headers["authorization"] == "Basic YWxpY2U6cHc="
+
+
+@pytest.mark.parametrize(
+    ("stored", "sent"),
+    [
+        ("https://x.org/in", "https://***@x.org/in"),
+        ("https://alice:pw@x.org/in", "https://***@attacker.example/in"),
+    ],
+)
+def test_a_masked_url_with_nothing_to_keep_is_refused(client, auth, stored, sent):
+    hook = _create(client, auth, settings={"url": stored}).get_json()
+
+    response = client.patch(
+        f"/v1/hooks/{hook['id']}", json={"settings": {"url": sent}}, headers=auth
+    )
+
+    assert response.status_code == 422
+    assert (
+        "send them in full" in response.get_json()["error"]["fields"]["settings.url"][0]
+    )
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -302,3 +353,17 @@ def test_a_private_target_is_refused_when_the_operator_does_not_allow_it(
     assert response.status_code == 422
     reason = response.get_json()["error"]["fields"]["settings.url"][0]
     assert "EVENTHUB_ALLOW_PRIVATE_TARGETS=1" in reason
+
+
+def test_the_log_says_whether_a_hook_was_disabled_or_enabled(client, auth, caplog):
+    hook = _create(client, auth, settings={"url": "https://x.org"}).get_json()
+    caplog.set_level("INFO", logger="connector.hooks")
+
+    for enabled in (False, True):
+        client.patch(f"/v1/hooks/{hook['id']}", json={"enabled": enabled}, headers=auth)
+
+    updates = [r.getMessage() for r in caplog.records if "updated hook" in r.message]
+    assert updates == [
+        f"updated hook {hook['id']}: disabled",
+        f"updated hook {hook['id']}: enabled",
+    ]
