@@ -19,6 +19,8 @@ from typing import Any
 from connector.errors import InvalidInputError, MalformedInputError
 
 MAX_DEPTH = 64
+# Longer whole numbers are refused before Python is asked to read them.
+MAX_INT_DIGITS = 100
 
 
 def loads(raw: bytes | str, what: str = "The body") -> Any:
@@ -42,7 +44,10 @@ def loads(raw: bytes | str, what: str = "The body") -> Any:
 
     try:
         value = json.loads(
-            text, parse_constant=_refuse_constant, parse_float=_finite_float
+            text,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
         )
     except RecursionError as exc:
         raise MalformedInputError(_too_deep(what)) from exc
@@ -66,6 +71,17 @@ def _finite_float(text: str) -> float:
     if not math.isfinite(number):
         raise ValueError(f"the number {text[:40]} is too large")
     return number
+
+
+def _bounded_int(text: str) -> int:
+    # Python refuses to read an integer of more than 4300 digits and says
+    # so in its own terms; no event field needs a hundredth of that.
+    if len(text) > MAX_INT_DIGITS:
+        raise ValueError(
+            f"a whole number of {len(text)} digits is too large; the most is "
+            f"{MAX_INT_DIGITS}"
+        )
+    return int(text)
 
 
 def _too_deep(what: str) -> str:

@@ -5,14 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from connector import jsonbody
 from connector.errors import InvalidInputError, MalformedInputError
 
 
+def raw_body(cache: bool = True) -> bytes:
+    """The request's body, refused with 413 when it is over the size limit.
+
+    Werkzeug refuses a body whose ``Content-Length`` is over the limit, but
+    stops reading a chunked one at the limit without a word, which would
+    store the first megabyte of a larger body as if it were all of it. One
+    more byte read past the limit tells the two apart.
+    """
+    raw = request.get_data(cache=cache)
+    limit = request.max_content_length
+    at_limit = limit is not None and len(raw) >= limit
+    if at_limit and request.content_length is None:
+        more = request.environ["wsgi.input"].read(1)
+        if more:
+            raise RequestEntityTooLarge()
+
+    return raw
+
+
 def json_body(required: bool = True) -> Any:
     """The request's JSON body; ``{}`` when optional and empty."""
-    raw = request.get_data(cache=True)
+    raw = raw_body()
     if not raw.strip():
         if required:
             raise MalformedInputError("The body is empty; send a JSON object.")

@@ -14,7 +14,7 @@ from connector.errors import InvalidInputError
 from connector.ingest import ingest
 from connector.store import Event
 from connector.web.auth import organisation_id, require_organisation
-from connector.web.bodies import int_arg
+from connector.web.bodies import int_arg, raw_body
 
 blueprint = Blueprint("events", __name__, url_prefix="/v1")
 blueprint.before_request(require_organisation)
@@ -27,7 +27,7 @@ def post_events() -> Any:
     result = ingest(
         hub.database,
         organisation_id(),
-        request.get_data(cache=False),
+        raw_body(cache=False),
         notify=hub.wakeup.notify,
     )
     return jsonify(accepted=result.accepted, duplicates=result.duplicates), 202

@@ -180,6 +180,7 @@ def test_bad_query_parameters_are_a_422(client, auth):
         (b'{"id": "\\ud800"}', "unpaired surrogate"),
         (b'{"id": NaN}', "NaN is not a JSON value"),
         (b'{"id": 1e999}', "too large"),
+        (b'{"id": ' + b"1" * 5000 + b"}", "5000 digits is too large"),
     ],
 )
 def test_json_that_is_not_portable_is_a_400(client, hub, auth, body, reason):

@@ -11,7 +11,9 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 
+import pytest
 import requests
 from sqlalchemy import select
 
@@ -120,3 +122,30 @@ def test_every_event_accepted_before_a_kill_is_delivered_after_restart(
     assert len(accepted) >= 50
     assert set(accepted) <= stored
     assert set(accepted) <= delivered
+
+
+@pytest.mark.parametrize("role", [["serve"], ["web", "--processes", "1"]])
+def test_a_chunked_body_over_the_limit_is_a_413_not_cut_short(database_url, hub, role):
+    key = create_key(hub.database, "org_kauri_training")
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    event = json.dumps(shared_events()[0]).encode()
+    server = processes.start([*role, "--port", "0"], database_url)
+    try:
+        url = processes.wait_for_line(server, r"serving on (http://\S+)")
+
+        # A generator is sent chunked, with no Content-Length. A valid event
+        # then 2 MiB of spaces: cut at the 1 MiB limit it would look whole.
+        def chunks(padding: int) -> Iterator[bytes]:
+            yield event
+            for _ in range(padding):
+                yield b" " * 65536
+
+        over = requests.post(f"{url}/v1/events", data=chunks(32), headers=headers)
+        under = requests.post(f"{url}/v1/events", data=chunks(1), headers=headers)
+    finally:
+        processes.stop(server)
+
+    assert over.status_code == 413
+    assert over.json()["error"]["code"] == "too_large"
+    assert under.status_code == 202
+    assert len(under.json()["accepted"]) == 1
