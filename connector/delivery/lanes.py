@@ -15,8 +15,10 @@ A hook this process has not heard answer quickly of late keeps to one lane
 too, until its first answer: a target that hangs from the start then holds
 one thread, not all of them. A request still in flight after a second counts
 as a slow answer already, so a quick target that starts to hang is confined
-without waiting for its timeout; the threads already inside it stay until
-their requests end, which is the one stall this cannot prevent.
+without waiting for its timeout. What this cannot prevent: the threads
+already inside a hanging request stay there until it ends, and so do the
+other deliveries of their batches, which each thread hands to the hooks it
+knows to be quick first.
 """
 
 from __future__ import annotations

@@ -103,7 +103,9 @@ def test_a_target_that_hangs_from_the_start_holds_one_thread_not_all(pg_url, hub
         for _ in range(15):
             queue_events(hub, 1)
             time.sleep(0.2)
-        flowed = wait_until(lambda: len(sink.received) >= 15, timeout=10)
+        # The thread that meets the hung target first in its batch holds that
+        # batch's quick delivery until the timeout; every other one flows.
+        flowed = wait_until(lambda: len(sink.received) >= 14, timeout=10)
         waits = query(
             hub,
             "SELECT extract(epoch FROM a.started_at - d.created_at) AS wait "
@@ -118,4 +120,5 @@ def test_a_target_that_hangs_from_the_start_holds_one_thread_not_all(pg_url, hub
     # Without the one lane for a hook not heard from, every thread would
     # sit in the hung target's 20 s timeout and the quick hook would wait.
     assert flowed
-    assert max(row.wait for row in waits) < 5
+    assert len(waits) >= 14
+    assert sorted(row.wait for row in waits)[13] < 5
