@@ -8,8 +8,8 @@ wait too. So a hook whose deliveries take a second or more is marked slow for
 a while, and a slow hook gets one lane: one thread of the process at a time
 works on it. Other threads leave its deliveries in the queue (they are not
 claimed, or handed back untried) and go on with everyone else's, and the
-thread in the lane first delivers the other hooks of its batch. Its
-deliveries wait; the rest flow.
+thread in the lane first delivers the other hooks of its batch, then one of
+the slow hook's, handing the rest back. Its deliveries wait; the rest flow.
 
 A hook this process has not heard answer quickly of late keeps to one lane
 too, until its first answer: a target that hangs from the start then holds

@@ -220,12 +220,18 @@ class Worker:
                 untried.extend(items[done:])
         self._record(finished)
 
-        # A slow hook's results are recorded after every chunk, so a stop or
-        # a kill during a long pass loses as little as it can.
+        # A slow hook gets one more delivery from this thread, recorded at
+        # once. The rest go back first, so that another process's lane can
+        # take them while this request is out: each process then works a
+        # slow hook side by side, and a stop or a kill finds little in hand.
+        rest = [item.request.delivery_id for _, _, items in slow for item in items[1:]]
+        if rest:
+            queue.release(self.database, self.owner, rest)
         for name, hook_id, items in slow:
-            record = self._record
-            done = self._deliver_hook(name, hook_id, items, stop, None, False, record)
-            untried.extend(items[done:])
+            done = self._deliver_hook(
+                name, hook_id, items[:1], stop, None, False, self._record
+            )
+            untried.extend(items[done:1])
 
         return untried
 

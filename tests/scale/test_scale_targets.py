@@ -122,3 +122,21 @@ def test_a_target_that_hangs_from_the_start_holds_one_thread_not_all(pg_url, hub
     assert flowed
     assert len(waits) >= 14
     assert sorted(row.wait for row in waits)[13] < 5
+
+
+def test_two_worker_processes_share_a_slow_hook(pg_url, hub, sink):
+    sink.default = Answer(delay=1.2)
+    add_hook(hub, sink.url)
+    queue_events(hub, 10)
+
+    workers = [start_worker(pg_url, EVENTHUB_WORKERS="2") for _ in range(2)]
+    try:
+        # One lane per process: with both working, two requests overlap.
+        overlapped = wait_until(lambda: sink.started - len(sink.received) >= 2, 20)
+        delivered = wait_until(lambda: len(sink.received) >= 10, timeout=30)
+    finally:
+        for worker in workers:
+            processes.stop(worker)
+
+    assert overlapped
+    assert delivered
