@@ -117,6 +117,11 @@ class BaseConnector(abc.ABC):
     #: What a 410 from the target does to the hook: ``disable`` or ``delete``.
     on_gone: ClassVar[str] = "disable"
 
+    #: Whether :meth:`deliver_batch` sends many payloads in one request. The
+    #: worker hands other connectors one payload at a time, so that it can
+    #: look for a stop, a lost lease or a target gone slow between requests.
+    sends_batches: ClassVar[bool] = False
+
     def __init__(self, options: ConnectorOptions | None = None) -> None:
         self.options = options or ConnectorOptions()
 

@@ -13,12 +13,13 @@ the slow hook's, handing the rest back. Its deliveries wait; the rest flow.
 
 A hook this process has not heard answer quickly of late keeps to one lane
 too, until its first answer: a target that hangs from the start then holds
-one thread, not all of them. A request still in flight after a second counts
-as a slow answer already, so a quick target that starts to hang is confined
-without waiting for its timeout. What this cannot prevent: the threads
-already inside a hanging request stay there until it ends, and so do the
-other deliveries of their batches, which each thread hands to the hooks it
-knows to be quick first.
+one thread, not all of them. A request still in flight well past the hook's
+usual answer time (twenty times it, at least a fifth of a second, at most a
+second) counts as a slow answer already, so a quick target that starts to
+hang is confined without waiting for its timeout. What this cannot prevent:
+the threads already inside a hanging request stay there until it ends, and
+so do the other deliveries of their batches, which each thread hands to the
+hooks it knows to be quick first.
 """
 
 from __future__ import annotations
@@ -33,6 +34,14 @@ SLOW_SECONDS = 1.0
 SLOW_MEMORY_SECONDS = 30.0
 # Threads per process that may work one slow hook at the same time.
 SLOW_LANES = 1
+# A request in flight this many times the hook's usual answer time counts as
+# slow, but never before SUSPECT_FLOOR_SECONDS (so that a pause of the
+# process or the network does not confine a busy hook) nor after
+# SLOW_SECONDS.
+SUSPECT_FACTOR = 20.0
+SUSPECT_FLOOR_SECONDS = 0.2
+# How much each answer moves a hook's usual answer time.
+USUAL_WEIGHT = 0.2
 
 
 class HookLanes:
@@ -50,10 +59,13 @@ class HookLanes:
         lanes: int = SLOW_LANES,
         slow_seconds: float = SLOW_SECONDS,
         memory_seconds: float = SLOW_MEMORY_SECONDS,
+        suspect_floor: float = SUSPECT_FLOOR_SECONDS,
     ) -> None:
         self.lanes = lanes
         self.slow_seconds = slow_seconds
         self.memory_seconds = memory_seconds
+        self.suspect_floor = suspect_floor
+        self._usual: dict[str, float] = {}
         # hook id -> thread id -> (started, deliveries) of each entry in flight
         self._inside: dict[str, dict[int, list[tuple[float, int]]]] = defaultdict(
             lambda: defaultdict(list)
@@ -84,6 +96,8 @@ class HookLanes:
 
             now = time.monotonic()
             per_delivery = seconds / attempted
+            usual = self._usual.get(hook_id, per_delivery)
+            self._usual[hook_id] = usual + USUAL_WEIGHT * (per_delivery - usual)
             if per_delivery >= self.slow_seconds:
                 self._slow_until[hook_id] = now + self.memory_seconds
                 self._quick_until.pop(hook_id, None)
@@ -133,11 +147,16 @@ class HookLanes:
         if _marked(self._slow_until, hook_id):
             return True
 
-        # A request that has run past the slow mark is a slow answer already.
+        # A request that has run well past its hook's usual answer time is a
+        # slow answer already.
+        usual = self._usual.get(hook_id)
+        limit = self.slow_seconds
+        if usual is not None:
+            limit = min(limit, max(self.suspect_floor, SUSPECT_FACTOR * usual))
         now = time.monotonic()
         for entries in self._inside.get(hook_id, {}).values():
             for started, deliveries in entries:
-                if now - started >= self.slow_seconds * deliveries:
+                if now - started >= limit * deliveries:
                     return True
         return False
 

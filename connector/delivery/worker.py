@@ -46,10 +46,10 @@ logger = logging.getLogger(__name__)
 # on claiming and recording per delivery.
 FIRST_CLAIM = 16
 
-# A thread hands a connector as many of one hook's deliveries at once as it
-# expects to finish in about this time, judging by the last ones. Stops and
-# lost leases are checked between those chunks, so this bounds how long a
-# stopping thread goes on starting requests.
+# A thread hands a connector that sends batches (one request for many
+# payloads) as many of one hook's deliveries at once as it expects to take
+# about this long, judging by the last ones; others get one at a time. Stops
+# and lost leases are checked between those chunks.
 CHUNK_SECONDS = 1.0
 
 
@@ -283,7 +283,8 @@ class Worker:
             if finished is not None:
                 finished.extend(chunk_finished)
             done += len(chunk)
-            size = _next_chunk(size, elapsed, attempted)
+            if getattr(self._connectors.get(name), "sends_batches", False):
+                size = _next_chunk(size, elapsed, attempted)
 
         return done
 

@@ -76,6 +76,7 @@ class SheetsConnector(BaseConnector):
     name: ClassVar[str] = "sheets"
     settings_schema = SheetsSettingsSchema
     signs_payloads = False
+    sends_batches = True
 
     def __init__(
         self,

@@ -158,3 +158,18 @@ def test_a_notification_with_no_one_waiting_is_kept_for_the_next():
 
     assert woken
     assert time.monotonic() - started < 1.0
+
+
+def test_a_request_far_past_its_hooks_usual_time_makes_it_slow_early():
+    lanes = HookLanes(lanes=1, slow_seconds=1.0, suspect_floor=0.05)
+    for hook_id, usual in (("hk_quick", 0.001), ("hk_steady", 0.5)):
+        lanes.enter(hook_id)
+        lanes.leave(hook_id, seconds=usual, attempted=1)
+        lanes.enter(hook_id)
+
+    time.sleep(0.1)
+
+    # 0.1 s is a hundred times the first hook's usual answer, a fifth of
+    # the second's.
+    assert lanes.is_slow("hk_quick")
+    assert not lanes.is_slow("hk_steady")

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 
 import psycopg
+import pytest
 import requests
 
 from connector.keys import create_key
@@ -64,19 +65,29 @@ def test_sigterm_finishes_the_delivery_in_flight_and_hands_back_the_rest(
     assert set(received.values()) == {1}
 
 
+@pytest.mark.parametrize(
+    ("quick", "batch", "stop_at"),
+    [
+        # Slow from the start: the first answer marks the hook slow, and the
+        # third request is the second the thread sends on its slow pass.
+        (0, 10, 3),
+        # Twenty quick answers, then the 21st is slow and the 22nd goes out
+        # alone on the slow pass.
+        (20, 64, 22),
+    ],
+)
 def test_sigterm_with_a_slow_target_starts_no_request_after_the_one_in_flight(
-    pg_url, hub, sink
+    pg_url, hub, sink, quick, batch, stop_at
 ):
+    sink.answer(*[Answer()] * quick)
     sink.default = Answer(delay=1.5)
     add_hook(hub, sink.url)
-    ids = queue_events(hub, 10)
-    env = {"EVENTHUB_WORKERS": "1", "EVENTHUB_BATCH_SIZE": "10"}
+    ids = queue_events(hub, 40)
+    env = {"EVENTHUB_WORKERS": "1", "EVENTHUB_BATCH_SIZE": str(batch)}
 
     worker = start_worker(pg_url, **env)
     try:
-        # The first answer marks the hook slow; the third request is the
-        # second the thread sends on its slow pass.
-        assert sink.wait_for_start(3, timeout=30)
+        assert sink.wait_for_start(stop_at, timeout=30)
         worker.send_signal(signal.SIGTERM)
         exit_code = worker.wait(timeout=30)
     finally:
@@ -87,9 +98,9 @@ def test_sigterm_with_a_slow_target_starts_no_request_after_the_one_in_flight(
     delivered = [row for row in rows if row.status == "delivered"]
     waiting = [row for row in rows if row.status == "pending"]
     assert exit_code == 0
-    assert started == 3
-    assert len(delivered) == 3
-    assert len(waiting) == len(ids) - 3
+    assert started == stop_at
+    assert len(delivered) == stop_at
+    assert len(waiting) == len(ids) - stop_at
     assert all(row.attempts == 0 and row.lease_owner is None for row in waiting)
 
 
