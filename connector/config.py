@@ -26,6 +26,17 @@ SMALLEST = {
     "poll_seconds": 0.01,
     "graceful_seconds": 0.0,
 }
+# Far past any sensible value, and short of where timers and clocks overflow.
+LARGEST = {
+    "workers": 1024,
+    "batch_size": 10_000,
+    "web_processes": 256,
+    "web_threads": 1024,
+    "max_body_bytes": 1024**3,
+    "lease_seconds": 86_400.0,
+    "poll_seconds": 3_600.0,
+    "graceful_seconds": 86_400.0,
+}
 
 
 @dataclass(frozen=True)
@@ -74,9 +85,14 @@ class Settings:
             )
         for name, least in SMALLEST.items():
             value = getattr(self, name)
-            if not math.isfinite(value):
+            if isinstance(value, float) and not math.isfinite(value):
                 raise ConfigError(
                     f"EVENTHUB_{name.upper()}={value!r} is not a finite number."
+                )
+            if value > LARGEST[name]:
+                raise ConfigError(
+                    f"EVENTHUB_{name.upper()}={value!r} is too large; it must be "
+                    f"at most {LARGEST[name]}."
                 )
             if value < least:
                 raise ConfigError(

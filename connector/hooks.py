@@ -331,7 +331,7 @@ def _unmask(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
     problems = []
     if _host(new.get("url")) != _host(old.get("url")):
         problems.append(
-            "The URL's host changed, so masked header values cannot be kept; "
+            "The URL's scheme or host changed, so masked header values cannot be kept; "
             "send them in full."
         )
     restored = {}
@@ -359,8 +359,8 @@ def _unmask_url(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
         problem = "Its '***@' stands for no stored credentials; send them in full."
     elif _host(url) != _host(stored_url):
         problem = (
-            "The URL's host changed, so its masked credentials cannot be kept; "
-            "send them in full."
+            "The URL's scheme or host changed, so its masked credentials cannot "
+            "be kept; send them in full."
         )
     else:
         parts = urlsplit(url)
@@ -376,10 +376,14 @@ def _userinfo(url: str) -> str | None:
 
 
 def _host(url: object) -> str | None:
-    """Host and port, without any credentials written before them."""
+    """Scheme, host and port, without any credentials written before them.
+
+    The scheme counts: kept credentials must not go from https to http.
+    """
     if not isinstance(url, str):
         return None
-    return urlsplit(url).netloc.rsplit("@", 1)[-1].lower()
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}".lower()
 
 
 def _mask(settings: dict[str, Any]) -> dict[str, Any]:

@@ -215,7 +215,7 @@ def redact(url: str) -> str:
     """Hide a password in a database URL before it goes into a message.
 
     Both places a password can be written are masked: after the user name,
-    and as a ``password`` query parameter.
+    and as a query parameter (``password``, ``sslpassword`` and the like).
     """
     try:
         parsed = make_url(url)
@@ -223,8 +223,13 @@ def redact(url: str) -> str:
         return url if "@" not in url else "<not shown: it cannot be parsed>"
 
     query = {
-        name: "***" if name.lower() in ("password", "passwd") else value
+        name: "***" if _secret_word(name) else value
         for name, value in parsed.query.items()
     }
     shown = parsed.set(query=query).render_as_string(hide_password=True)
     return shown.replace("%2A%2A%2A", "***")
+
+
+def _secret_word(name: str) -> bool:
+    lowered = name.lower()
+    return any(word in lowered for word in ("password", "passwd", "secret"))

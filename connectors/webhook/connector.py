@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from base64 import b64encode
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -168,8 +169,9 @@ class WebhookConnector(BaseConnector):
         signed = headers_for(
             request.secrets, request.event_id, int(time.time()), request.payload
         )
+        own_auth = any(name.lower() == "authorization" for name in custom)
         return {
-            **_basic_auth(url),
+            **({} if own_auth else _basic_auth(url)),
             **custom,
             **signed,
             "Content-Type": "application/json",
@@ -247,15 +249,14 @@ def _read_answer(response: urllib3.BaseHTTPResponse) -> str:
 def _basic_auth(url: str) -> dict[str, str]:
     """An ``Authorization`` header from a URL's ``user:password@``, as curl does.
 
-    urllib3 does not send what a URL carries before its host; a custom
-    ``Authorization`` header, spread after this one, takes precedence.
+    urllib3 does not send what a URL carries before its host. The pair is
+    encoded as UTF-8, as RFC 7617 says receivers should expect.
     """
     parts = urlsplit(url)
     if parts.username is None:
         return {}
-    user = unquote(parts.username)
-    password = unquote(parts.password or "")
-    return dict(urllib3.make_headers(basic_auth=f"{user}:{password}"))
+    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    return {"Authorization": "Basic " + b64encode(pair.encode()).decode("ascii")}
 
 
 def _target(url: str) -> str:

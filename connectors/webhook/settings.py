@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
@@ -54,6 +55,16 @@ class WebhookSettingsSchema(Schema):
             min=0.1, max=MAX_TIMEOUT, error="Use 0.1 to 60 seconds."
         ),
     )
+
+    @validates("url")
+    def _check_url(self, value: str, **_: Any) -> None:
+        # urlsplit reads the port only when asked, and refuses it then.
+        try:
+            port = urlsplit(value).port
+        except ValueError:
+            port = 0
+        if port == 0:
+            raise ValidationError("The port must be a number from 1 to 65535.")
 
     @validates("headers")
     def _check_headers(self, value: dict[str, Any], **_: Any) -> None:

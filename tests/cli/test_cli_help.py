@@ -133,6 +133,7 @@ def test_a_bad_environment_value_is_reported_without_a_traceback():
         "postgresql+psycopg://postgres:S3cretPW@127.0.0.1:abc/x",
         "postgresql+psycopg://postgres:S3c@retPW@127.0.0.1:1/x",
         "postgres@/x?host=/tmp&password=S3cretPW",
+        "postgresql+psycopg://postgres@127.0.0.1:1/x?sslpassword=S3cretPW",
     ],
 )
 def test_a_database_password_never_shows_in_the_error(url: str):

@@ -289,6 +289,36 @@ def test_credentials_in_the_url_are_sent_as_basic_auth(client, hub, auth, sink):
     assert sink.wait_for(1)[0].headers["authorization"] == "Basic YWxpY2U6cGEgc3M="
 
 
+def test_credentials_in_the_url_are_sent_as_utf_8(client, hub, auth, sink):
+    host = sink.url.split("://", 1)[1]
+    _create(client, auth, settings={"url": f"http://us%E2%98%83:p%C3%A4@{host}/in"})
+
+    client.post("/v1/events", json=shared_events()[0], headers=auth)
+    drain(hub.database, hub.registry, hub.settings)
+
+    # base64 of the UTF-8 bytes of "us☃:pä"
+    assert sink.wait_for(1)[0].headers["authorization"] == "Basic dXPimIM6cMOk"
+
+
+def test_a_hooks_own_authorization_header_replaces_the_urls(client, hub, auth, sink):
+    host = sink.url.split("://", 1)[1]
+    _create(
+        client,
+        auth,
+        settings={
+            "url": f"http://alice:pw@{host}/in",
+            "headers": {"Authorization": "Bearer mine"},
+        },
+    )
+
+    client.post("/v1/events", json=shared_events()[0], headers=auth)
+    drain(hub.database, hub.registry, hub.settings)
+    received = sink.wait_for(1)[0]
+
+    sent = [v for k, v in received.header_lines if k.lower() == "authorization"]
+    assert sent == ["Bearer mine"]
+
+
 def test_credentials_in_the_url_survive_a_read_then_patch(client, hub, auth, sink):
     host = sink.url.split("://", 1)[1]
     hook = _create(
@@ -314,6 +344,7 @@ def test_credentials_in_the_url_survive_a_read_then_patch(client, hub, auth, sin
     [
         ("https://x.org/in", "https://***@x.org/in"),
         ("https://alice:pw@x.org/in", "https://***@attacker.example/in"),
+        ("https://alice:pw@x.org/in", "http://***@x.org/in"),
     ],
 )
 def test_a_masked_url_with_nothing_to_keep_is_refused(client, auth, stored, sent):
@@ -367,3 +398,10 @@ def test_the_log_says_whether_a_hook_was_disabled_or_enabled(client, auth, caplo
         f"updated hook {hook['id']}: disabled",
         f"updated hook {hook['id']}: enabled",
     ]
+
+
+def test_a_url_with_an_impossible_port_is_refused(client, auth):
+    response = _create(client, auth, settings={"url": "http://x.org:99999/in"})
+
+    assert response.status_code == 422
+    assert "port" in response.get_json()["error"]["fields"]["settings.url"][0]

@@ -86,6 +86,22 @@ def test_a_number_that_is_not_finite_names_the_variable(name: str, raw: str):
         from_environment({name: raw})
 
 
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("EVENTHUB_WORKERS", "9" * 400),
+        ("EVENTHUB_MAX_BODY_BYTES", "9" * 400),
+        ("EVENTHUB_LEASE_SECONDS", "1e300"),
+        ("EVENTHUB_GRACEFUL_SECONDS", "1e300"),
+    ],
+)
+def test_a_number_far_too_large_names_the_variable(name: str, raw: str):
+    with pytest.raises(
+        ConfigError, match=rf"{name}=.* is too large; it must be at most"
+    ):
+        from_environment({name: raw})
+
+
 def test_the_process_environment_is_read_by_default(
     monkeypatch: pytest.MonkeyPatch,
 ):

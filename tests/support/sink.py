@@ -19,6 +19,8 @@ class Received:
     body: bytes
     client_port: int = 0
     at: float = field(default_factory=time.monotonic)
+    #: Every header line as sent, repeats included.
+    header_lines: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -109,6 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
                     {k.lower(): v for k, v in self.headers.items()},
                     body,
                     self.client_address[1],
+                    header_lines=list(self.headers.items()),
                 )
             )
             self.server.arrived.notify_all()
