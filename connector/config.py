@@ -15,27 +15,18 @@ TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
-# Settings that count things or time spans, and the least each may be.
-SMALLEST = {
-    "workers": 1,
-    "batch_size": 1,
-    "web_processes": 1,
-    "web_threads": 1,
-    "max_body_bytes": 1024,
-    "lease_seconds": 1.0,
-    "poll_seconds": 0.01,
-    "graceful_seconds": 0.0,
-}
-# Far past any sensible value, and short of where timers and clocks overflow.
-LARGEST = {
-    "workers": 1024,
-    "batch_size": 10_000,
-    "web_processes": 256,
-    "web_threads": 1024,
-    "max_body_bytes": 1024**3,
-    "lease_seconds": 86_400.0,
-    "poll_seconds": 3_600.0,
-    "graceful_seconds": 86_400.0,
+# Settings that count things or time spans, with the least and the most each
+# may be: the most is far past any sensible value, and short of where timers
+# and clocks overflow.
+BOUNDS: dict[str, tuple[float, float]] = {
+    "workers": (1, 1024),
+    "batch_size": (1, 10_000),
+    "web_processes": (1, 256),
+    "web_threads": (1, 1024),
+    "max_body_bytes": (1024, 1024**3),
+    "lease_seconds": (1.0, 86_400.0),
+    "poll_seconds": (0.01, 3_600.0),
+    "graceful_seconds": (0.0, 86_400.0),
 }
 
 
@@ -83,16 +74,16 @@ class Settings:
                 f"EVENTHUB_LOG_LEVEL={self.log_level!r} is not a log level; use "
                 f"one of {', '.join(LOG_LEVELS)}."
             )
-        for name, least in SMALLEST.items():
+        for name, (least, most) in BOUNDS.items():
             value = getattr(self, name)
             if isinstance(value, float) and not math.isfinite(value):
                 raise ConfigError(
                     f"EVENTHUB_{name.upper()}={value!r} is not a finite number."
                 )
-            if value > LARGEST[name]:
+            if value > most:
                 raise ConfigError(
                     f"EVENTHUB_{name.upper()}={value!r} is too large; it must be "
-                    f"at most {LARGEST[name]}."
+                    f"at most {most}."
                 )
             if value < least:
                 raise ConfigError(

@@ -350,11 +350,11 @@ def _unmask(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
 def _unmask_url(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
     """Put stored ``user:password@`` back where the URL came back masked."""
     url = new.get("url")
-    if not isinstance(url, str) or _userinfo(url) != MASK:
+    if not isinstance(url, str) or _split_netloc(url)[0] != MASK:
         return new
 
     stored_url = old.get("url")
-    stored = _userinfo(stored_url) if isinstance(stored_url, str) else None
+    stored = _split_netloc(stored_url)[0] if isinstance(stored_url, str) else None
     if stored is None:
         problem = "Its '***@' stands for no stored credentials; send them in full."
     elif _host(url) != _host(stored_url):
@@ -363,16 +363,24 @@ def _unmask_url(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
             "be kept; send them in full."
         )
     else:
-        parts = urlsplit(url)
-        netloc = f"{stored}@{parts.netloc.rsplit('@', 1)[1]}"
-        return {**new, "url": parts._replace(netloc=netloc).geturl()}
+        return {**new, "url": _with_userinfo(url, stored)}
 
     raise InvalidInputError("The hook is not valid.", {"settings.url": [problem]})
 
 
-def _userinfo(url: str) -> str | None:
+def _split_netloc(url: str) -> tuple[str | None, str]:
+    """A URL's ``user:password`` (None without one) and its host and port."""
     netloc = urlsplit(url).netloc
-    return netloc.rsplit("@", 1)[0] if "@" in netloc else None
+    if "@" not in netloc:
+        return None, netloc
+    userinfo, host = netloc.rsplit("@", 1)
+    return userinfo, host
+
+
+def _with_userinfo(url: str, userinfo: str) -> str:
+    parts = urlsplit(url)
+    netloc = f"{userinfo}@{_split_netloc(url)[1]}"
+    return parts._replace(netloc=netloc).geturl()
 
 
 def _host(url: object) -> str | None:
@@ -382,16 +390,13 @@ def _host(url: object) -> str | None:
     """
     if not isinstance(url, str):
         return None
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}".lower()
+    return f"{urlsplit(url).scheme}://{_split_netloc(url)[1]}".lower()
 
 
 def _mask(settings: dict[str, Any]) -> dict[str, Any]:
     url = settings.get("url")
-    if isinstance(url, str) and "@" in urlsplit(url).netloc:
-        parts = urlsplit(url)
-        host = parts.netloc.rsplit("@", 1)[1]
-        settings = {**settings, "url": parts._replace(netloc=f"{MASK}@{host}").geturl()}
+    if isinstance(url, str) and _split_netloc(url)[0] is not None:
+        settings = {**settings, "url": _with_userinfo(url, MASK)}
 
     headers = settings.get("headers")
     if not isinstance(headers, dict):

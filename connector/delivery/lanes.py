@@ -87,13 +87,18 @@ class HookLanes:
             self._inside[hook_id][threading.get_ident()].append(entry)
             return True
 
-    def leave(self, hook_id: str, seconds: float, attempted: int) -> None:
-        """Give the lane back, noting ``attempted`` deliveries took ``seconds``."""
+    def leave(self, hook_id: str, seconds: float, attempted: int) -> bool:
+        """Give the lane back, noting ``attempted`` deliveries took ``seconds``.
+
+        Returns whether this answer freed a hook that kept to its lanes, so
+        that the threads which left it alone may be woken.
+        """
         with self._lock:
             self._step_out(hook_id)
             if not attempted:
-                return
+                return False
 
+            was_confined = self._is_confined(hook_id)
             now = time.monotonic()
             per_delivery = seconds / attempted
             usual = self._usual.get(hook_id, per_delivery)
@@ -101,11 +106,12 @@ class HookLanes:
             if per_delivery >= self.slow_seconds:
                 self._slow_until[hook_id] = now + self.memory_seconds
                 self._quick_until.pop(hook_id, None)
-                return
+                return False
 
             self._quick_until[hook_id] = now + self.memory_seconds
             if per_delivery < self.slow_seconds / 2:
                 self._slow_until.pop(hook_id, None)
+            return was_confined and not self._is_confined(hook_id)
 
     def is_slow(self, hook_id: str) -> bool:
         """Whether ``hook_id`` answered slowly of late, or is slow right now."""

@@ -228,9 +228,9 @@ class Worker:
         if rest:
             queue.release(self.database, self.owner, rest)
         for name, hook_id, items in slow:
-            done = self._deliver_hook(
-                name, hook_id, items[:1], stop, None, False, self._record
-            )
+            finished = []
+            done = self._deliver_hook(name, hook_id, items[:1], stop, finished, False)
+            self._record(finished)
             untried.extend(items[done:1])
 
         return untried
@@ -245,14 +245,12 @@ class Worker:
         hook_id: str,
         items: list[queue.Claimed],
         stop: threading.Event | None,
-        finished: list[queue.Finished] | None,
+        finished: list[queue.Finished],
         quick_only: bool,
-        record: Callable[[list[queue.Finished]], None] | None = None,
     ) -> int:
         """Deliver ``items`` of one hook in chunks; return how many.
 
-        Results go to ``finished``, or to ``record`` after each chunk. With
-        ``quick_only``, stops as soon as the hook is known to be slow.
+        With ``quick_only``, stops as soon as the hook is known to be slow.
         """
         done = 0
         size = 1
@@ -260,7 +258,6 @@ class Worker:
             if quick_only and self.lanes.is_slow(hook_id):
                 break
             chunk = items[done : done + size]
-            was_quick = self.lanes.is_quick(hook_id)
             if not self.lanes.enter(hook_id, len(chunk)):
                 break
 
@@ -269,19 +266,14 @@ class Worker:
             results = self._deliver_chunk(name, chunk)
             elapsed = time.monotonic() - started
             attempted = sum(1 for result in results if result.attempted)
-            self.lanes.leave(hook_id, elapsed, attempted)
-            if not was_quick and self.lanes.is_quick(hook_id):
+            if self.lanes.leave(hook_id, elapsed, attempted):
                 # Other threads left this hook alone until it answered.
                 self.wakeup.notify_all()
 
-            chunk_finished = [
+            finished.extend(
                 queue.Finished(item, result, started_at)
                 for item, result in zip(chunk, results, strict=True)
-            ]
-            if record is not None:
-                record(chunk_finished)
-            if finished is not None:
-                finished.extend(chunk_finished)
+            )
             done += len(chunk)
             if getattr(self._connectors.get(name), "sends_batches", False):
                 size = _next_chunk(size, elapsed, attempted)

@@ -26,10 +26,13 @@ def test_a_hook_not_heard_from_keeps_to_one_lane_until_it_answers():
     first = lanes.enter("hk_new")
     second = lanes.enter("hk_new")
     crowded = lanes.crowded()
-    lanes.leave("hk_new", seconds=0.2, attempted=1)
+    freed = lanes.leave("hk_new", seconds=0.2, attempted=1)
+    lanes.enter("hk_new")
+    freed_again = lanes.leave("hk_new", seconds=0.2, attempted=1)
 
     assert (first, second) == (True, False)
     assert crowded == ["hk_new"]
+    assert (freed, freed_again) == (True, False)
     assert lanes.is_quick("hk_new")
     assert lanes.enter("hk_new") and lanes.enter("hk_new")
 
