@@ -33,6 +33,9 @@ from connector.store import open_database
 
 STARTUP_SECONDS = 30.0
 DELIVERY_SECONDS = 60.0
+# The platform's own samples, where a clone sits beside them as in the
+# project's layout; without them the demo sends the bundled samples.
+PLATFORM_SAMPLES = Path("..") / "shared" / "events"
 
 
 @click.command()
@@ -40,7 +43,8 @@ DELIVERY_SECONDS = 60.0
     "--events",
     "events_dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A folder of event JSON files; the bundled samples by default.",
+    help="A folder of event JSON files. By default ../shared/events, the "
+    "platform's samples, where it exists; else the bundled samples.",
 )
 @click.option(
     "--workdir",
@@ -132,9 +136,13 @@ class _Api:
 
 
 def _load_events(folder: Path | None) -> list[dict[str, Any]]:
+    if folder is None and PLATFORM_SAMPLES.is_dir():
+        folder = PLATFORM_SAMPLES
     if folder is None:
+        click.echo("Sending the bundled samples, one of each event type.", err=True)
         return [event_type.sample for event_type in event_types()]
 
+    click.echo(f"Sending the events in {folder}.", err=True)
     return read_folder(folder)
 
 
